@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Runs the test suites in order and closes with one "N passed, N failed" line, so a reader (and CI)
+// sees the whole count without scrolling through four runners. `node scripts/test.mjs [suite...]`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, mkdtempSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function findFiles(dir, suffix) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findFiles(path, suffix));
+    else if (entry.name.endsWith(suffix)) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+/** node:test with tsx; counts come from the spec reporter's closing lines. */
+function nodeTests(suffix, dirs, concurrency) {
+  const files = dirs.flatMap((d) => (exists(join(root, d)) ? findFiles(join(root, d), suffix) : []));
+  if (files.length === 0) {
+    return { passed: 0, failed: 1, note: `no ${suffix} files found under ${dirs.join(', ')}` };
+  }
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
+  const res = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(res.stdout ?? '');
+  const count = (name) => Number((res.stdout ?? '').match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const failed = count('fail') + count('cancelled');
+  return { passed: count('pass'), failed: res.status === 0 ? failed : Math.max(failed, 1), skipped: count('skipped') };
+}
+
+function jest() {
+  const out = join(mkdtempSync(join(tmpdir(), 'netmon-jest-')), 'result.json');
+  const res = spawnSync('npx', ['jest', '--maxWorkers', '2', '--json', '--outputFile', out], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  let result;
+  try {
+    result = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    return { passed: 0, failed: 1, note: 'jest wrote no result file' };
+  }
+  if (result.numTotalTests === 0) return { passed: 0, failed: 1, note: 'jest found no tests' };
+  return {
+    passed: result.numPassedTests,
+    failed: res.status === 0 ? result.numFailedTests : Math.max(result.numFailedTests, 1),
+    skipped: result.numPendingTests,
+  };
+}
+
+/** A command that must exit 0; it counts as one check. */
+function check(cmd, args) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  return res.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+function exists(p) {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const suites = {
+  typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
+  lint: () => check('npm', ['run', '--silent', 'lint']),
+  unit: () => nodeTests('.test.ts', ['src', 'scripts', 'e2e', 'bench'], 2),
+  integration: () => nodeTests('.itest.ts', ['src', 'e2e'], 2),
+  jest,
+  build: () => check('npm', ['run', '--silent', 'build']),
+};
+
+const chosen = process.argv.slice(2);
+const names = chosen.length > 0 ? chosen : Object.keys(suites);
+const unknown = names.filter((n) => !(n in suites));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; expected some of: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+for (const name of names) {
+  console.log(`\n=== ${name} ===`);
+  const started = Date.now();
+  const r = suites[name]();
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped ?? 0;
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  lines.push(`${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${secs}s)${r.note ? ` — ${r.note}` : ''}`);
+}
+console.log('\n=== summary ===');
+for (const l of lines) console.log(l);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
