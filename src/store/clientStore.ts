@@ -17,9 +17,12 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
 }
 
 /**
- * Rows go over as JSONCompactEachRow: positional arrays in schema.ts column order. Measured on 200k
- * connections rows against chDB (`node --import tsx src/store/insertFormat.bench.ts`):
- *   JSONEachRow ~X ms, JSONCompactEachRow ~Y ms, CSV ~Z ms.
+ * Rows go over as JSONCompactEachRow: positional arrays in schema.ts column order, named in the
+ * INSERT. 200k connections rows into chDB, rollup views included, on the 2-core dev box
+ * (`node --import tsx src/store/insertFormat.bench.ts`), best of two rounds, same stored data:
+ *   JSONEachRow 9.2 s, JSONCompactEachRow 4.3 s, CSV 4.5 s.
+ * CSV is no faster and needs its own quoting and a seconds-based DateTime64, so JSON it is; the
+ * keys of JSONEachRow are most of its bytes, and chDB parses the body as part of the SQL text.
  */
 function insertValues<T extends IngestTable>(table: T, rows: ReadonlyArray<IngestRows[T]>): unknown[][] {
   const names = columnNames(table) as Array<keyof IngestRows[T]>;
@@ -32,7 +35,13 @@ export function storeFromClient(client: ClickHouseClient, description: string): 
     description,
 
     async query<T>(sql: string, params?: QueryParams): Promise<T[]> {
-      const result = await client.query({ query: sql, format: 'JSONEachRow', query_params: params });
+      const result = await client.query({
+        query: sql,
+        format: 'JSONEachRow',
+        query_params: params,
+        // A server quotes them by default and chDB does not; quoted, no UInt64 loses precision.
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+      });
       return result.json<T>();
     },
 

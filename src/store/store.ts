@@ -18,6 +18,6 @@ export interface Store {
   /** DDL and other statements without a result. */
   command(sql: string, params?: QueryParams): Promise<void>;
   /** One batched insert; a token makes a retried batch idempotent. */
-  insert<T extends IngestTable>(table: T, rows: readonly IngestRows[T][], dedupToken?: string): Promise<void>;
+  insert<T extends IngestTable>(table: T, rows: ReadonlyArray<IngestRows[T]>, dedupToken?: string): Promise<void>;
   close(): Promise<void>;
 }
