@@ -1,0 +1,30 @@
+import type { Dimension, Metric } from './catalog';
+import type { Tier } from './timeRange';
+
+/**
+ * One queryable family of tables: a raw table and its two rollups, seen through one relation
+ * shape so that every builder writes the same SQL whatever the tier.
+ */
+export interface Dataset<D extends string = string, M extends string = string> {
+  /** For messages: 'connection', 'DNS'. */
+  readonly name: string;
+  readonly dimensions: Readonly<Record<D, Dimension>>;
+  readonly metrics: Readonly<Record<M, Metric>>;
+  /** FROM-clause text, aliased `c`, with the rollup's columns (and, on raw, the raw-only ones). */
+  relation(tier: Tier): string;
+  /** When one event is reported by several observers, how to count it once (see Reconcile). */
+  readonly reconcile?: Reconcile;
+}
+
+/**
+ * A first aggregation per observed pair, under the requested groups, before the metrics: it
+ * yields columns named like the relation's, so metrics read them the same way either way.
+ */
+export interface Reconcile {
+  /** Expressions every observer of one pair agrees on. */
+  readonly pairKey: readonly string[];
+  /** Column name to the aggregate that counts a pair once. */
+  readonly measures: Readonly<Record<string, string>>;
+  /** Condition of rows from the observer that knows the client-only dimensions. */
+  readonly clientRows: string;
+}

@@ -1,0 +1,37 @@
+import { lookup } from './catalog';
+import type { Dataset } from './dataset';
+import type { ParamBinder } from './params';
+import { clickhouseType, validateValue } from './valueKinds';
+
+export type FilterValue = string | number;
+
+/** A condition on one dimension; values always travel as typed placeholders. */
+export type Filter<D extends string = string> =
+  | { readonly dim: D; readonly op: 'eq' | 'neq'; readonly value: FilterValue }
+  | { readonly dim: D; readonly op: 'in' | 'notIn'; readonly values: readonly FilterValue[] };
+
+const OPERATORS = { eq: '=', neq: '!=', in: 'IN', notIn: 'NOT IN' } as const;
+
+export function filterCondition(dataset: Dataset, filter: Filter, binder: ParamBinder): string {
+  const dim = lookup(dataset.dimensions, filter.dim, `${dataset.name} filter dimension`);
+  const operator = lookup(OPERATORS, filter.op, `operator in the filter on ${filter.dim}`);
+  if (dim.groupOnly) {
+    throw new Error(`${dataset.name} dimension ${filter.dim} can group but not filter (it expands rows)`);
+  }
+  const input = `${dataset.name} filter on ${filter.dim}`;
+  const type = clickhouseType(dim.values);
+  if (filter.op === 'eq' || filter.op === 'neq') {
+    return `${dim.expr} ${operator} ${binder.next(type, validateValue(dim.values, filter.value, input))}`;
+  }
+  const list: unknown = (filter as { values?: unknown }).values;
+  if (!Array.isArray(list)) {
+    throw new Error(`${input}: operator ${filter.op} expects a list in "values"`);
+  }
+  const values = list.map((v) => validateValue(dim.values, v, input));
+  return `${dim.expr} ${operator} ${binder.next(`Array(${type})`, values as string[] | number[])}`;
+}
+
+/** Filters may name raw-only dimensions, which decides the tier as much as grouping does. */
+export function filterNeedsRaw(dataset: Dataset, filters: readonly Filter[]): boolean {
+  return filters.some((f) => lookup(dataset.dimensions, f.dim, `${dataset.name} filter dimension`).rawOnly);
+}

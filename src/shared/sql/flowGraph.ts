@@ -1,0 +1,98 @@
+import { lookup } from './catalog';
+import { connectionDataset, type ConnectionFilter, type ConnectionMetric } from './connections';
+import { aggregate, metricSql, MAX_ROWS, openScope, positiveInteger } from './groupedQuery';
+import type { BuiltQuery } from './query';
+import type { Tier, TimeRange } from './timeRange';
+
+/** Columns (without the src_/dst_ prefix) that name a group at each level, outermost first. */
+const LEVEL_KEYS = {
+  cluster: ['cluster'],
+  namespace: ['namespace'],
+  deployment: ['namespace', 'deployment'],
+  pod: ['namespace', 'pod'],
+  node: ['node'],
+} as const;
+
+export type FlowLevel = keyof typeof LEVEL_KEYS;
+export const FLOW_LEVELS = Object.keys(LEVEL_KEYS) as FlowLevel[];
+
+/** Label of the peers outside the fleet whose name is unknown. */
+export const EXTERNAL = 'external';
+
+/**
+ * Graph label of one side at a level. Without a value at that level the side is a host process
+ * ("host:<node>") when its node is known; otherwise it is outside the fleet, named by the DNS
+ * name the client resolved (server side only) or 'external'.
+ */
+function sideLabel(side: 'src' | 'dst', level: FlowLevel): string {
+  const keys = LEVEL_KEYS[level].map((k) => `c.${side}_${k}`);
+  const innermost = keys[keys.length - 1];
+  const label = keys.length === 1 ? innermost : `concat(${keys.join(", '/', ")})`;
+  const branches = [`${innermost} != ''`, label];
+  if (level !== 'node') {
+    branches.push(`c.${side}_node != ''`, `concat('host:', c.${side}_node)`);
+  }
+  if (side === 'dst') {
+    branches.push("c.dst_dns_name != ''", 'c.dst_dns_name');
+  }
+  return `multiIf(${branches.join(', ')}, '${EXTERNAL}')`;
+}
+
+export interface FlowGraphOptions {
+  readonly range: TimeRange;
+  readonly level: FlowLevel;
+  readonly filters?: readonly ConnectionFilter[];
+  /** Busiest edges kept (by bytes both ways). */
+  readonly limit?: number;
+  /** Pin the table instead of choosing by span (comparisons, tests). */
+  readonly tier?: Tier;
+}
+
+/**
+ * Edges between groups in Grafana node-graph frame fields (NodeGraphDataFrameFieldNames): id,
+ * source, target, mainStat = bytes source to target (client to server), secondaryStat = bytes
+ * back, and detail__ fields.
+ */
+export function flowGraphEdges(opts: FlowGraphOptions): BuiltQuery {
+  lookup(LEVEL_KEYS, opts.level, 'flow graph level');
+  const scope = openScope(connectionDataset, opts.range, opts.filters ?? [], [], opts.tier);
+  const metric = (name: string, metricName: ConnectionMetric) => ({
+    name,
+    sql: metricSql(connectionDataset, metricName, scope, 0),
+  });
+  const limit = positiveInteger(opts.limit ?? 200, 'flow graph edge limit', MAX_ROWS);
+  const keys = [
+    { name: 'source', sql: sideLabel('src', opts.level) },
+    { name: 'target', sql: sideLabel('dst', opts.level) },
+  ];
+  const columns = [
+    { name: 'id', sql: "concat(source, ' -> ', target)" },
+    metric('mainStat', 'bytes_src'),
+    metric('secondaryStat', 'bytes_dst'),
+    metric('detail__retransmit_ratio', 'retransmit_ratio'),
+    metric('detail__retransmits', 'retransmits'),
+    metric('detail__failed', 'failed'),
+  ];
+  const sql = [
+    aggregate(connectionDataset, scope, keys, columns),
+    'ORDER BY mainStat + secondaryStat DESC, source, target',
+    `LIMIT ${scope.binder.named('limit', 'UInt32', limit)}`,
+  ].join('\n');
+  return { sql, params: scope.binder.params };
+}
+
+/**
+ * The nodes of exactly the edges above (same options), so every edge has both ends: mainStat =
+ * bytes the group sent, secondaryStat = bytes it received.
+ */
+export function flowGraphNodes(opts: FlowGraphOptions): BuiltQuery {
+  const edges = flowGraphEdges(opts);
+  const sql = [
+    'SELECT side.1 AS id, side.1 AS title, sum(side.2) AS mainStat, sum(side.3) AS secondaryStat',
+    `FROM (${edges.sql})`,
+    'ARRAY JOIN [(source, mainStat, secondaryStat), (target, secondaryStat, mainStat)] AS side',
+    'GROUP BY id',
+    'ORDER BY id',
+  ].join('\n');
+  return { sql, params: edges.params };
+}
