@@ -23,7 +23,7 @@ export interface Dataset<D extends string = string, M extends string = string> {
 export interface Reconcile {
   /** Expressions every observer of one pair agrees on. */
   readonly pairKey: readonly string[];
-  /** Column name to the aggregate that counts a pair once. */
+  /** Column name to the aggregate that counts a pair once; only those a metric reads as `agg(c.name)` are computed. */
   readonly measures: Readonly<Record<string, string>>;
   /** Condition of rows from the observer that knows the client-only dimensions. */
   readonly clientRows: string;

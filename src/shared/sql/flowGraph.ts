@@ -89,8 +89,9 @@ export function flowGraphNodes(opts: FlowGraphOptions): BuiltQuery {
   const edges = flowGraphEdges(opts);
   const sql = [
     'SELECT side.1 AS id, side.1 AS title, sum(side.2) AS mainStat, sum(side.3) AS secondaryStat',
-    `FROM (${edges.sql})`,
-    'ARRAY JOIN [(source, mainStat, secondaryStat), (target, secondaryStat, mainStat)] AS side',
+    `FROM (${edges.sql}) AS e`,
+    // Qualified: a bare mainStat here would resolve to this SELECT's own alias.
+    'ARRAY JOIN [(e.source, e.mainStat, e.secondaryStat), (e.target, e.secondaryStat, e.mainStat)] AS side',
     'GROUP BY id',
     'ORDER BY id',
   ].join('\n');

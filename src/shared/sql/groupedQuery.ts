@@ -49,7 +49,7 @@ export function dimension(dataset: Dataset, name: string): Dimension {
 export function metricSql(dataset: Dataset, name: string, scope: Scope, bucketSeconds: number): string {
   const metric = lookup(dataset.metrics, name, `${dataset.name} metric`);
   const expr = metricExpr(metric, scope.tier);
-  return metric.perSecond ? `${expr} / ${scope.binder.named('bucket_s', 'UInt32', bucketSeconds)}` : expr;
+  return metric.perSecond ? `(${expr}) / ${scope.binder.named('bucket_s', 'UInt32', bucketSeconds)}` : expr;
 }
 
 export function positiveInteger(value: number, input: string, max: number): number {
@@ -86,7 +86,9 @@ export function aggregate(dataset: Dataset, scope: Scope, keys: readonly Column[
     return selectText(scope.relation, [...keys, ...metrics], conditions, names);
   }
   const innerKeys = keys.map((k) => (k.clientOnly ? { name: k.name, sql: `anyIf(${k.sql}, ${rc.clientRows})` } : k));
-  const measures = Object.entries(rc.measures).map(([name, sql]) => ({ name, sql }));
+  const measures = Object.entries(rc.measures)
+    .filter(([name]) => metrics.some((m) => m.sql.includes(`c.${name})`)))
+    .map(([name, sql]) => ({ name, sql }));
   const innerGroup = [...keys.filter((k) => !k.clientOnly).map((k) => k.name), ...rc.pairKey];
   const inner = selectText(scope.relation, [...innerKeys, ...measures], conditions, innerGroup).replace(/\n/g, ' ');
   const outerKeys = names.map((name) => ({ name, sql: `c.${name}` }));
