@@ -4,7 +4,7 @@ import { dnsRelation } from './dnsRelation';
 import type { Filter } from './filters';
 import { seriesQuery, topQuery, type SeriesOptions, type TopOptions } from './groupedQuery';
 import type { BuiltQuery } from './query';
-import type { TimeRange } from './timeRange';
+import type { Tier, TimeRange } from './timeRange';
 import { IP, STRING, UINT32, type ValueKind } from './valueKinds';
 
 const dim = (name: string, values: ValueKind, doc: string, rawOnly = false): Dimension => ({
@@ -91,6 +91,7 @@ export interface DnsErrorShareOptions {
   readonly range: TimeRange;
   readonly filters?: readonly DnsFilter[];
   readonly stepSeconds: number;
+  readonly tier?: Tier;
 }
 
 /**
