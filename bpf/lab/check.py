@@ -1,0 +1,175 @@
+"""Compares connections.bt output with the lab's ground truth; exits 1 on any failed check.
+
+    check.py OUT_DIR --netns client=INODE --netns server=INODE --retrans client=N --retrans server=N
+
+OUT_DIR holds bpftrace.jsonl (bpftrace -f json output) and truth.jsonl (traffic.py). Only sockets in
+the two lab namespaces are considered: bpftrace sees the whole host.
+"""
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+
+BYTES_TOLERANCE = 0.005
+OPEN_FIELDS = ['event', 'ts', 'sk', 'start', 'direction', 'pid', 'comm', 'cgroup', 'netns',
+               'laddr', 'lport', 'raddr', 'rport']
+CLOSE_FIELDS = OPEN_FIELDS + ['tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets', 'retransmits',
+                              'rtt_us', 'resets', 'errno']
+TCP_FLUSH_FIELDS = ['start', 'tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets', 'retransmits', 'rtt_us']
+UDP_ID_FIELDS = ['laddr', 'lport', 'raddr', 'rport', 'cgroup', 'netns', 'comm']
+
+failures = []
+
+
+def check(ok, what):
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+    if not ok:
+        failures.append(what)
+
+
+def close_enough(measured, truth):
+    return measured == truth or (truth > 0 and abs(measured - truth) / truth <= BYTES_TOLERANCE)
+
+
+def pairs(values):
+    return dict(v.split('=', 1) for v in values)
+
+
+def parse_output(path):
+    """Returns events by kind, TCP flush snapshots per (sk, start), UDP totals and line counts."""
+    events = defaultdict(list)
+    tcp_flushes = defaultdict(list)
+    udp_ids = {}
+    udp = defaultdict(Counter)
+    kinds = Counter()
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            msg = json.loads(line)  # a line that does not parse is a failure in itself
+            kinds[msg['type']] += 1
+            data = msg.get('data')
+            if msg['type'] == 'value':
+                fields = CLOSE_FIELDS if data[0] in ('close', 'fail') else OPEN_FIELDS
+                if data[0] in ('open', 'seen', 'close', 'fail'):
+                    assert len(data) == len(fields), f'{data[0]} line has {len(data)} fields: {line}'
+                    events[data[0]].append(dict(zip(fields, data)))
+                else:
+                    events[data[0]].append(data)
+            elif msg['type'] == 'map' and '@tcp' in data:
+                for sk, values in data['@tcp'].items():
+                    snap = dict(zip(TCP_FLUSH_FIELDS, values))
+                    tcp_flushes[(int(sk), snap['start'])].append(snap)
+            elif msg['type'] == 'map':
+                (name, entries), = data.items()
+                if name.startswith('@udp_id'):
+                    for key, values in entries.items():
+                        udp_ids[key] = dict(zip(UDP_ID_FIELDS, values))
+            elif msg['type'] == 'stats':
+                (name, entries), = data.items()
+                for key, st in entries.items():
+                    probe, sk, pid = key.rsplit(',', 2)
+                    way = 'tx' if probe.endswith('send_length') else 'rx'
+                    udp[f'{sk},{pid}'][f'{way}_bytes'] += st['total']
+                    udp[f'{sk},{pid}'][f'{way}_datagrams'] += st['count']
+    return events, tcp_flushes, udp_ids, udp, kinds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('out')
+    ap.add_argument('--netns', action='append', required=True)
+    ap.add_argument('--retrans', action='append', required=True)
+    args = ap.parse_args()
+    netns = {side: int(inode) for side, inode in pairs(args.netns).items()}
+    kernel_retrans = {side: int(n) for side, n in pairs(args.retrans).items()}
+    side_of = {inode: side for side, inode in netns.items()}
+
+    events, tcp_flushes, udp_ids, udp, kinds = parse_output(f'{args.out}/bpftrace.jsonl')
+    truth = [json.loads(line) for line in open(f'{args.out}/truth.jsonl')]
+    ours = lambda e: e['netns'] in side_of  # noqa: E731
+    closes = [e for e in events['close'] + events['fail'] if ours(e)]
+    opens = {(e['sk'], e['start']): e for e in events['open'] + events['seen'] if ours(e)}
+    owners = {(d[2], d[3]): d for d in events['owner']}
+    resets = Counter((d[2], d[3], d[4]) for d in events['reset'])
+
+    print('TCP connections (truth vs connections.bt):')
+    for t in (t for t in truth if t['proto'] == 'tcp'):
+        side = t['side']
+        want_event = 'fail' if t['outcome'] in ('refused', 'timeout') else 'close'
+        match = [c for c in closes if c['netns'] == netns[side] and c['lport'] == t['lport']
+                 and c['rport'] == t['rport'] and c['laddr'] == t['laddr'] and c['raddr'] == t['raddr']]
+        label = f"{side} {t.get('scenario', '')} {t['laddr']}:{t['lport']}->{t['raddr']}:{t['rport']}"
+        if len(match) != 1:
+            check(False, f'{label}: expected one close/fail line, found {len(match)}')
+            continue
+        c = match[0]
+        ident = (c['sk'], c['start'])
+        check(c['event'] == want_event, f"{label}: event {c['event']} (want {want_event})")
+        direction = 'outbound' if side == 'client' else 'inbound'
+        check(c['direction'] == direction, f"{label}: direction {c['direction']}")
+        pid = c['pid'] or (owners.get(ident) or [0] * 5)[4]
+        check(pid == t['pid'], f'{label}: pid {pid} (truth {t["pid"]})')
+        if want_event == 'fail':
+            errno = {'refused': 111, 'timeout': 110}[t['outcome']]
+            check(c['errno'] == errno, f"{label}: errno {c['errno']} (want {errno}), "
+                  f"SYNs {c['tx_packets']}, retransmits {c['retransmits']}")
+            continue
+        check(ident in opens, f'{label}: has an open line')
+        for key in ('tx_bytes', 'rx_bytes'):
+            check(close_enough(c[key], t[key]), f'{label}: {key} {c[key]} (truth {t[key]})')
+        if t['outcome'] == 'reset':
+            way = 'sent' if side == 'client' else 'received'
+            # An abortive close sends its RST after the CLOSE transition: the reset line then
+            # follows the close line, whose resets field only counts the earlier ones.
+            check(resets[(c['sk'], c['start'], way)] == 1,
+                  f"{label}: one reset {way} line (close line resets={c['resets']})")
+        snaps = tcp_flushes.get(ident, [])
+        monotonic = all(a[k] <= b[k] for a, b in zip(snaps, snaps[1:]) for k in ('tx_bytes', 'rx_bytes'))
+        bounded = all(s['tx_bytes'] <= c['tx_bytes'] and s['rx_bytes'] <= c['rx_bytes'] for s in snaps)
+        check(monotonic and bounded, f'{label}: {len(snaps)} flush snapshots, running totals '
+              f'rise and stay <= the close line; retransmits {c["retransmits"]}, rtt {c["rtt_us"]} us')
+        if t.get('scenario') == 'paced-400KB':
+            check(len(snaps) >= 3, f'{label}: a connection spanning several flushes shows in each')
+
+    print('Retransmits (sum of close lines vs TcpRetransSegs in the namespace):')
+    for side, inode in netns.items():
+        ours_sum = sum(c['retransmits'] for c in closes if c['netns'] == inode)
+        kernel = kernel_retrans[side]
+        near = abs(ours_sum - kernel) <= max(2, 0.02 * kernel)
+        check(near, f'{side}: connections.bt {ours_sum}, kernel {kernel}')
+
+    print('UDP (per socket and pid, summed over flushes):')
+    by_socket = defaultdict(Counter)
+    for t in (t for t in truth if t['proto'] == 'udp'):
+        by_socket[(t['side'], t['pid'], t['lport'])].update(
+            {k: t[k] for k in ('tx_bytes', 'tx_datagrams', 'rx_bytes', 'rx_datagrams')})
+    comms = {(t['side'], t['pid'], t['lport']): t['comm'] for t in truth if t['proto'] == 'udp'}
+    for (side, pid, lport), want in by_socket.items():
+        keys = [k for k, i in udp_ids.items() if i['netns'] == netns[side] and i['lport'] == lport
+                and int(k.split(',')[1]) == pid]
+        label = f'{side} pid {pid} port {lport}'
+        if len(keys) != 1:
+            check(False, f'{label}: expected one UDP socket, found {len(keys)}')
+            continue
+        got = udp[keys[0]]
+        for k in ('tx_bytes', 'tx_datagrams', 'rx_bytes', 'rx_datagrams'):
+            check(got[k] == want[k], f'{label}: {k} {got[k]} (truth {want[k]})')
+        comm = udp_ids[keys[0]]['comm']
+        check(comm == comms[(side, pid, lport)], f'{label}: comm {comm!r} survives JSON')
+
+    print('Output volume:')
+    packets = sum(c['tx_packets'] + c['rx_packets'] for c in closes)
+    datagrams = sum(v['tx_datagrams'] + v['rx_datagrams'] for v in udp.values())
+    lines = sum(kinds.values())
+    check(lines * 20 < packets + datagrams,
+          f'{lines} lines ({dict(kinds)}) for {packets} TCP segments and {datagrams} UDP datagram events')
+    check(kinds['helper_error'] == 0 and kinds['lost_events'] == 0, 'no map-full errors, no lost events')
+
+    print(f"\n{'FAILED: ' + str(len(failures)) + ' check(s)' if failures else 'all checks passed'}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == '__main__':
+    main()
