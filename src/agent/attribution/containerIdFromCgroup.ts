@@ -22,7 +22,7 @@ export interface CgroupAttribution {
   /** Runtime's full 64-hex container id, or '' for host processes and when unknown. */
   readonly containerId: string;
   /** 'host': the cgroup is not a container's; 'unknown': the text could not be read or parsed, or
-   * it names a container without saying which runtime made it. */
+   * it names a container or pod without saying which runtime made it (cgroupfs driver, ECS). */
   readonly runtime: ContainerRuntime;
   /** Kubernetes pod uid (dashed, lower case) when the cgroup is under kubepods, else ''. */
   readonly podUid: string;
