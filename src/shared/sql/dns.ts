@@ -100,7 +100,7 @@ export interface DnsErrorShareOptions {
  * otherwise the denominator would lose the answered questions.
  */
 export function dnsErrorShareSeries(opts: DnsErrorShareOptions): BuiltQuery {
-  const perRcode = dnsSeries({ ...opts, metrics: ['queries'], splitBy: 'rcode', seriesLimit: 1000 });
+  const perRcode = dnsSeries({ ...opts, metrics: ['queries'], splitBy: 'rcode', seriesLimit: 'all' });
   const sql = [
     'SELECT time, rcode, queries / sum(queries) OVER (PARTITION BY time) AS error_ratio',
     `FROM (${perRcode.sql})`,

@@ -142,8 +142,8 @@ export interface SeriesOptions<D extends string, M extends string> {
   readonly metrics: readonly M[];
   /** One series per value of this dimension. */
   readonly splitBy?: D;
-  /** Keep the split values that rank highest over the whole window (default 10). */
-  readonly seriesLimit?: number;
+  /** Keep the split values that rank highest over the whole window (default 10), or 'all'. */
+  readonly seriesLimit?: number | 'all';
   /** Metric that ranks split values; defaults to the first metric. */
   readonly rankBy?: M;
   /** As in TopOptions. */
@@ -154,19 +154,20 @@ export interface SeriesOptions<D extends string, M extends string> {
 export function seriesQuery<D extends string, M extends string>(dataset: Dataset<D, M>, opts: SeriesOptions<D, M>): BuiltQuery {
   const rankBy = opts.rankBy ?? firstMetric(dataset, opts.metrics);
   const split = opts.splitBy === undefined ? [] : [dimensionColumn(dataset, opts.splitBy)];
+  if (opts.splitBy !== undefined && dimension(dataset, opts.splitBy).groupOnly) {
+    throw new Error(`${dataset.name} dimension ${opts.splitBy} cannot split a series (it expands rows)`);
+  }
   const scope = openScope(dataset, opts.range, opts.filters ?? [], split.map((k) => k.name), opts.tier);
   const step = seriesStepSeconds(opts.stepSeconds, scope.tier);
   const bucket = scope.binder.named('bucket_s', 'UInt32', step);
   const time = { name: 'time', sql: `toDateTime(toStartOfInterval(c.ts, toIntervalSecond(${bucket})), 'UTC')` };
   const metrics = opts.metrics.map((m) => ({ name: m, sql: metricSql(dataset, m, scope, step) }));
-  const conditions = split.map((key) => {
-    if (dimension(dataset, key.name).groupOnly) {
-      throw new Error(`${dataset.name} dimension ${key.name} cannot split a series (it expands rows)`);
-    }
-    const k = positiveInteger(opts.seriesLimit ?? 10, `${dataset.name} series limit`, 1000);
+  const ranked = opts.seriesLimit === 'all' ? [] : split;
+  const conditions = ranked.map((key) => {
+    const k = positiveInteger(Number(opts.seriesLimit ?? 10), `${dataset.name} series limit`, 1000);
     const rank = aggregate(dataset, scope, [key], [{ name: rankBy, sql: metricSql(dataset, rankBy, scope, step) }]);
-    const ranked = `${rank}\nORDER BY ${rankBy} DESC, ${key.name}\nLIMIT ${scope.binder.named('series_limit', 'UInt32', k)}`;
-    return `${key.sql} IN (SELECT ${key.name} FROM (${ranked.replace(/\n/g, ' ')}))`;
+    const top = `${rank}\nORDER BY ${rankBy} DESC, ${key.name}\nLIMIT ${scope.binder.named('series_limit', 'UInt32', k)}`;
+    return `${key.sql} IN (SELECT ${key.name} FROM (${top.replace(/\n/g, ' ')}))`;
   });
   const keys = ['time', ...split.map((k) => k.name)].join(', ');
   const sql = [aggregate(dataset, scope, [time, ...split], metrics, conditions), `ORDER BY ${keys}`].join('\n');
