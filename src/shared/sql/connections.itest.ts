@@ -17,7 +17,9 @@ const TIERS: Tier[] = ['raw', 'minute', 'hour'];
 async function run(q: BuiltQuery): Promise<Array<Record<string, unknown>>> {
   const rows = await store.query(q.sql, q.params);
   return rows.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]))
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])
+    )
   );
 }
 
@@ -41,32 +43,123 @@ describe('connection builders on the fixture', () => {
   // D (src_deployment ''): server-observed only, client bytes = its bytes_rx 100, server 200.
   // E: UDP 60 / 120, one packet each way, seen from both sides.
   const BY_DEPLOYMENT = [
-    { src_deployment: 'web', dst_deployment: 'api', bytes: 9100, bytes_src: 1500, bytes_dst: 7600, packets: 45, retransmits: 3, retransmit_ratio: 3 / 45, failed: 0, resets: 0, opened: 1, closed: 1, rtt_avg_us: 600, rtt_max_us: 700 },
-    { src_deployment: 'web', dst_deployment: '', bytes: 1000, bytes_src: 300, bytes_dst: 700, packets: 9, retransmits: 7, retransmit_ratio: 7 / 9, failed: 2, resets: 2, opened: 3, closed: 1, rtt_avg_us: 20000, rtt_max_us: 20000 },
-    { src_deployment: '', dst_deployment: 'api', bytes: 300, bytes_src: 100, bytes_dst: 200, packets: 3, retransmits: 0, retransmit_ratio: 0, failed: 0, resets: 0, opened: 1, closed: 1, rtt_avg_us: 300, rtt_max_us: 300 },
-    { src_deployment: 'web', dst_deployment: 'coredns', bytes: 180, bytes_src: 60, bytes_dst: 120, packets: 2, retransmits: 0, retransmit_ratio: 0, failed: 0, resets: 0, opened: 1, closed: 0, rtt_avg_us: null, rtt_max_us: 0 },
+    {
+      src_deployment: 'web',
+      dst_deployment: 'api',
+      bytes: 9100,
+      bytes_src: 1500,
+      bytes_dst: 7600,
+      packets: 45,
+      retransmits: 3,
+      retransmit_ratio: 3 / 45,
+      failed: 0,
+      resets: 0,
+      opened: 1,
+      closed: 1,
+      rtt_avg_us: 600,
+      rtt_max_us: 700,
+    },
+    {
+      src_deployment: 'web',
+      dst_deployment: '',
+      bytes: 1000,
+      bytes_src: 300,
+      bytes_dst: 700,
+      packets: 9,
+      retransmits: 7,
+      retransmit_ratio: 7 / 9,
+      failed: 2,
+      resets: 2,
+      opened: 3,
+      closed: 1,
+      rtt_avg_us: 20000,
+      rtt_max_us: 20000,
+    },
+    {
+      src_deployment: '',
+      dst_deployment: 'api',
+      bytes: 300,
+      bytes_src: 100,
+      bytes_dst: 200,
+      packets: 3,
+      retransmits: 0,
+      retransmit_ratio: 0,
+      failed: 0,
+      resets: 0,
+      opened: 1,
+      closed: 1,
+      rtt_avg_us: 300,
+      rtt_max_us: 300,
+    },
+    {
+      src_deployment: 'web',
+      dst_deployment: 'coredns',
+      bytes: 180,
+      bytes_src: 60,
+      bytes_dst: 120,
+      packets: 2,
+      retransmits: 0,
+      retransmit_ratio: 0,
+      failed: 0,
+      resets: 0,
+      opened: 1,
+      closed: 0,
+      rtt_avg_us: null,
+      rtt_max_us: 0,
+    },
   ];
-  const ALL_METRICS = ['bytes', 'bytes_src', 'bytes_dst', 'packets', 'retransmits', 'retransmit_ratio', 'failed', 'resets', 'opened', 'closed', 'rtt_avg_us', 'rtt_max_us'] as const;
+  const ALL_METRICS = [
+    'bytes',
+    'bytes_src',
+    'bytes_dst',
+    'packets',
+    'retransmits',
+    'retransmit_ratio',
+    'failed',
+    'resets',
+    'opened',
+    'closed',
+    'rtt_avg_us',
+    'rtt_max_us',
+  ] as const;
 
   it('top by deployment pair counts a pair seen from both sides once, on every tier', async () => {
     for (const tier of TIERS) {
-      const rows = await run(connectionsTop({ range: HOUR_RANGE, tier, groupBy: ['src_deployment', 'dst_deployment'], metrics: [...ALL_METRICS] }));
+      const rows = await run(
+        connectionsTop({
+          range: HOUR_RANGE,
+          tier,
+          groupBy: ['src_deployment', 'dst_deployment'],
+          metrics: [...ALL_METRICS],
+        })
+      );
       assert.deepEqual(rows, BY_DEPLOYMENT, `tier ${tier}`);
     }
   });
 
   it('chooses the minute rollup for an hour and the hour rollup for a day, same answer', async () => {
-    const q = (toMs: number) => connectionsTop({ range: { fromMs: T0, toMs }, groupBy: ['src_deployment', 'dst_deployment'], metrics: ['bytes'] });
+    const q = (toMs: number) =>
+      connectionsTop({
+        range: { fromMs: T0, toMs },
+        groupBy: ['src_deployment', 'dst_deployment'],
+        metrics: ['bytes'],
+      });
     assert.match(q(T0 + HOUR).sql, /FROM netmon\.connections_1m AS c/);
     assert.match(q(T0 + 24 * HOUR).sql, /FROM netmon\.connections_1h AS c/);
-    const expected = BY_DEPLOYMENT.map(({ src_deployment, dst_deployment, bytes }) => ({ src_deployment, dst_deployment, bytes }));
+    const expected = BY_DEPLOYMENT.map(({ src_deployment, dst_deployment, bytes }) => ({
+      src_deployment,
+      dst_deployment,
+      bytes,
+    }));
     assert.deepEqual(await run(q(T0 + HOUR)), expected);
     assert.deepEqual(await run(q(T0 + 24 * HOUR)), expected);
   });
 
   it('fleet total reconciles per pair, so one-sided flows in both directions both count', async () => {
     // 9100 + 1000 + 300 + 180; per-group greatest would give max(outbound, inbound) = 10280.
-    assert.deepEqual(await run(connectionsTop({ range: HOUR_RANGE, metrics: ['bytes', 'failed'] })), [{ bytes: 10580, failed: 2 }]);
+    assert.deepEqual(await run(connectionsTop({ range: HOUR_RANGE, metrics: ['bytes', 'failed'] })), [
+      { bytes: 10580, failed: 2 },
+    ]);
   });
 
   it('takes dst_service from the client side, so grouping by it does not split a pair', async () => {
@@ -80,29 +173,57 @@ describe('connection builders on the fixture', () => {
 
   it('applies eq / neq / in / notIn filters on either side', async () => {
     const top = (filters: Parameters<typeof connectionsTop>[0]['filters']) =>
-      run(connectionsTop({ range: HOUR_RANGE, filters, groupBy: ['src_deployment', 'dst_deployment'], metrics: ['bytes'] }));
-    const pairs = (rows: Array<Record<string, unknown>>) => rows.map((r) => `${r.src_deployment}>${r.dst_deployment}:${r.bytes}`);
+      run(
+        connectionsTop({
+          range: HOUR_RANGE,
+          filters,
+          groupBy: ['src_deployment', 'dst_deployment'],
+          metrics: ['bytes'],
+        })
+      );
+    const pairs = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) => `${r.src_deployment}>${r.dst_deployment}:${r.bytes}`);
     assert.deepEqual(pairs(await top([{ dim: 'dst_port', op: 'eq', value: 8080 }])), ['web>api:9100', '>api:300']);
     assert.deepEqual(pairs(await top([{ dim: 'protocol', op: 'in', values: ['udp'] }])), ['web>coredns:180']);
     assert.deepEqual(pairs(await top([{ dim: 'src_deployment', op: 'neq', value: 'web' }])), ['>api:300']);
-    assert.deepEqual(pairs(await top([{ dim: 'dst_deployment', op: 'notIn', values: ['api', 'coredns'] }])), ['web>:1000']);
+    assert.deepEqual(pairs(await top([{ dim: 'dst_deployment', op: 'notIn', values: ['api', 'coredns'] }])), [
+      'web>:1000',
+    ]);
     // As the servers saw it: A 1400 + 7600.
-    assert.deepEqual(pairs(await top([{ dim: 'direction', op: 'eq', value: 'inbound' }])), ['web>api:9000', '>api:300', 'web>coredns:180']);
+    assert.deepEqual(pairs(await top([{ dim: 'direction', op: 'eq', value: 'inbound' }])), [
+      'web>api:9000',
+      '>api:300',
+      'web>coredns:180',
+    ]);
     assert.deepEqual(pairs(await top([{ dim: 'dst_namespace', op: 'in', values: [] }])), []);
   });
 
   it('answers raw-only dimensions from the raw table', async () => {
-    const byRemote = connectionsTop({ range: HOUR_RANGE, filters: [{ dim: 'remote_ip', op: 'eq', value: '203.0.113.7' }], groupBy: ['dst_deployment'], metrics: ['bytes'] });
+    const byRemote = connectionsTop({
+      range: HOUR_RANGE,
+      filters: [{ dim: 'remote_ip', op: 'eq', value: '203.0.113.7' }],
+      groupBy: ['dst_deployment'],
+      metrics: ['bytes'],
+    });
     assert.match(byRemote.sql, /FROM netmon\.connections\) AS c/);
     assert.deepEqual(await run(byRemote), [{ dst_deployment: 'api', bytes: 300 }]);
     // Only the client's process (comm web) sees A, so A counts as the client saw it: 1500 + 7500.
-    const byComm = await run(connectionsTop({ range: HOUR_RANGE, filters: [{ dim: 'comm', op: 'eq', value: 'web' }], groupBy: ['dst_deployment'], metrics: ['bytes'] }));
+    const byComm = await run(
+      connectionsTop({
+        range: HOUR_RANGE,
+        filters: [{ dim: 'comm', op: 'eq', value: 'web' }],
+        groupBy: ['dst_deployment'],
+        metrics: ['bytes'],
+      })
+    );
     assert.deepEqual(byComm, [
       { dst_deployment: 'api', bytes: 9000 },
       { dst_deployment: '', bytes: 1000 },
       { dst_deployment: 'coredns', bytes: 180 },
     ]);
-    const byIp = await run(connectionsTop({ range: HOUR_RANGE, groupBy: ['dst_ip', 'dst_port'], metrics: ['bytes'], limit: 2 }));
+    const byIp = await run(
+      connectionsTop({ range: HOUR_RANGE, groupBy: ['dst_ip', 'dst_port'], metrics: ['bytes'], limit: 2 })
+    );
     assert.deepEqual(byIp, [
       { dst_ip: '::ffff:10.0.2.1', dst_port: 8080, bytes: 9400 },
       { dst_ip: '::ffff:1.2.3.4', dst_port: 443, bytes: 1000 },
@@ -111,13 +232,23 @@ describe('connection builders on the fixture', () => {
 
   it('series per minute, whole and split by the top 2 dst_deployment', async () => {
     // Minute 0: A 1000 + 5000, B 1000, D 300, E 180; minute 1: A 500 + 2600; minute 2: a failed connect.
-    const whole = await run(connectionsSeries({ range: { fromMs: T0, toMs: T0 + 5 * MINUTE }, stepSeconds: 60, metrics: ['bytes', 'failed'] }));
+    const whole = await run(
+      connectionsSeries({ range: { fromMs: T0, toMs: T0 + 5 * MINUTE }, stepSeconds: 60, metrics: ['bytes', 'failed'] })
+    );
     assert.deepEqual(whole, [
       { time: utcText(T0), bytes: 7480, failed: 1 },
       { time: utcText(T0 + MINUTE), bytes: 3100, failed: 0 },
       { time: utcText(T0 + 2 * MINUTE), bytes: 0, failed: 1 },
     ]);
-    const split = await run(connectionsSeries({ range: { fromMs: T0, toMs: T0 + 5 * MINUTE }, stepSeconds: 60, metrics: ['bytes'], splitBy: 'dst_deployment', seriesLimit: 2 }));
+    const split = await run(
+      connectionsSeries({
+        range: { fromMs: T0, toMs: T0 + 5 * MINUTE },
+        stepSeconds: 60,
+        metrics: ['bytes'],
+        splitBy: 'dst_deployment',
+        seriesLimit: 2,
+      })
+    );
     assert.deepEqual(split, [
       { time: utcText(T0), dst_deployment: '', bytes: 1000 },
       { time: utcText(T0), dst_deployment: 'api', bytes: 6300 },
@@ -128,8 +259,19 @@ describe('connection builders on the fixture', () => {
 
   it('series per hour is the same on raw, minute and hour tables', async () => {
     for (const tier of TIERS) {
-      const rows = await run(connectionsSeries({ range: HOUR_RANGE, tier, stepSeconds: 3600, metrics: ['bytes', 'bytes_per_s', 'retransmits'] }));
-      assert.deepEqual(rows, [{ time: utcText(T0), bytes: 10580, bytes_per_s: 10580 / 3600, retransmits: 10 }], `tier ${tier}`);
+      const rows = await run(
+        connectionsSeries({
+          range: HOUR_RANGE,
+          tier,
+          stepSeconds: 3600,
+          metrics: ['bytes', 'bytes_per_s', 'retransmits'],
+        })
+      );
+      assert.deepEqual(
+        rows,
+        [{ time: utcText(T0), bytes: 10580, bytes_per_s: 10580 / 3600, retransmits: 10 }],
+        `tier ${tier}`
+      );
     }
   });
 
@@ -137,11 +279,56 @@ describe('connection builders on the fixture', () => {
     const opts = { range: HOUR_RANGE, level: 'deployment' } as const;
     const edges = await run(flowGraphEdges(opts));
     assert.deepEqual(edges, [
-      { source: 'shop/web', target: 'shop/api', id: 'shop/web -> shop/api', mainStat: 1500, secondaryStat: 7600, detail__retransmit_ratio: 3 / 45, detail__retransmits: 3, detail__failed: 0 },
-      { source: 'shop/web', target: 'api.stripe.com', id: 'shop/web -> api.stripe.com', mainStat: 300, secondaryStat: 700, detail__retransmit_ratio: 5 / 7, detail__retransmits: 5, detail__failed: 0 },
-      { source: 'external', target: 'shop/api', id: 'external -> shop/api', mainStat: 100, secondaryStat: 200, detail__retransmit_ratio: 0, detail__retransmits: 0, detail__failed: 0 },
-      { source: 'shop/web', target: 'kube-system/coredns', id: 'shop/web -> kube-system/coredns', mainStat: 60, secondaryStat: 120, detail__retransmit_ratio: 0, detail__retransmits: 0, detail__failed: 0 },
-      { source: 'shop/web', target: 'db.internal', id: 'shop/web -> db.internal', mainStat: 0, secondaryStat: 0, detail__retransmit_ratio: 1, detail__retransmits: 2, detail__failed: 2 },
+      {
+        source: 'shop/web',
+        target: 'shop/api',
+        id: 'shop/web -> shop/api',
+        mainStat: 1500,
+        secondaryStat: 7600,
+        detail__retransmit_ratio: 3 / 45,
+        detail__retransmits: 3,
+        detail__failed: 0,
+      },
+      {
+        source: 'shop/web',
+        target: 'api.stripe.com',
+        id: 'shop/web -> api.stripe.com',
+        mainStat: 300,
+        secondaryStat: 700,
+        detail__retransmit_ratio: 5 / 7,
+        detail__retransmits: 5,
+        detail__failed: 0,
+      },
+      {
+        source: 'external',
+        target: 'shop/api',
+        id: 'external -> shop/api',
+        mainStat: 100,
+        secondaryStat: 200,
+        detail__retransmit_ratio: 0,
+        detail__retransmits: 0,
+        detail__failed: 0,
+      },
+      {
+        source: 'shop/web',
+        target: 'kube-system/coredns',
+        id: 'shop/web -> kube-system/coredns',
+        mainStat: 60,
+        secondaryStat: 120,
+        detail__retransmit_ratio: 0,
+        detail__retransmits: 0,
+        detail__failed: 0,
+      },
+      {
+        source: 'shop/web',
+        target: 'db.internal',
+        id: 'shop/web -> db.internal',
+        mainStat: 0,
+        secondaryStat: 0,
+        detail__retransmit_ratio: 1,
+        detail__retransmits: 2,
+        detail__failed: 2,
+      },
     ]);
     assert.deepEqual(await run(flowGraphNodes(opts)), [
       { id: 'api.stripe.com', title: 'api.stripe.com', mainStat: 700, secondaryStat: 300 },
@@ -165,9 +352,16 @@ describe('connection builders on the fixture', () => {
       ]
     );
     const nodes = await run(flowGraphNodes({ range: HOUR_RANGE, level: 'namespace', limit: 2 }));
-    assert.deepEqual(nodes.map((n) => n.id), ['api.stripe.com', 'shop']);
+    assert.deepEqual(
+      nodes.map((n) => n.id),
+      ['api.stripe.com', 'shop']
+    );
     for (const tier of TIERS) {
-      assert.deepEqual(await run(flowGraphEdges({ range: HOUR_RANGE, level: 'pod', tier })), await run(flowGraphEdges({ range: HOUR_RANGE, level: 'pod', tier: 'raw' })), `tier ${tier}`);
+      assert.deepEqual(
+        await run(flowGraphEdges({ range: HOUR_RANGE, level: 'pod', tier })),
+        await run(flowGraphEdges({ range: HOUR_RANGE, level: 'pod', tier: 'raw' })),
+        `tier ${tier}`
+      );
     }
   });
 });
@@ -180,7 +374,12 @@ describe('connection builders with hostile values', () => {
 
   it('an eq filter on each hostile string matches exactly its own row, bound or inlined', async () => {
     for (const [i, value] of HOSTILE_STRINGS.entries()) {
-      const q = connectionsTop({ range: HOUR_RANGE, filters: [{ dim: 'dst_namespace', op: 'eq', value }], groupBy: ['dst_pod'], metrics: ['bytes'] });
+      const q = connectionsTop({
+        range: HOUR_RANGE,
+        filters: [{ dim: 'dst_namespace', op: 'eq', value }],
+        groupBy: ['dst_pod'],
+        metrics: ['bytes'],
+      });
       const expected = [{ dst_pod: `pod-${i}`, bytes: i + 1 }];
       assert.deepEqual(await run(q), expected, JSON.stringify(value));
       assert.deepEqual(await run({ sql: inlineParams(q), params: {} }), expected, `inlined ${JSON.stringify(value)}`);
@@ -189,10 +388,21 @@ describe('connection builders with hostile values', () => {
 
   it('hostile values that match nothing return nothing, in lists too', async () => {
     const values = HOSTILE_STRINGS.map((s) => `${s}?`);
-    const q = connectionsTop({ range: HOUR_RANGE, filters: [{ dim: 'dst_namespace', op: 'in', values }, { dim: 'src_pod', op: 'neq', value: "'" }], metrics: ['bytes'] });
+    const q = connectionsTop({
+      range: HOUR_RANGE,
+      filters: [
+        { dim: 'dst_namespace', op: 'in', values },
+        { dim: 'src_pod', op: 'neq', value: "'" },
+      ],
+      metrics: ['bytes'],
+    });
     assert.deepEqual(await run(q), [{ bytes: 0 }]);
     assert.deepEqual(await run({ sql: inlineParams(q), params: {} }), [{ bytes: 0 }]);
-    const all = connectionsTop({ range: HOUR_RANGE, filters: [{ dim: 'dst_namespace', op: 'in', values: HOSTILE_STRINGS }], metrics: ['opened'] });
+    const all = connectionsTop({
+      range: HOUR_RANGE,
+      filters: [{ dim: 'dst_namespace', op: 'in', values: HOSTILE_STRINGS }],
+      metrics: ['opened'],
+    });
     assert.deepEqual(await run({ sql: inlineParams(all), params: {} }), [{ opened: HOSTILE_STRINGS.length }]);
     const count = await store.query<{ n: number | string }>('SELECT count() AS n FROM netmon.connections');
     assert.equal(Number(count[0].n), HOSTILE_STRINGS.length);

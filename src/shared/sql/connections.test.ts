@@ -5,9 +5,12 @@ import { connectionsSeries, connectionsTop } from './connections';
 
 const RANGE = { fromMs: 1700000000000, toMs: 1700000000000 + 3600_000 };
 /** Spelled out once here; every expected string below is otherwise literal. */
-const TIME = "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
-const PAIR = 'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_pod, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_pod, c.dst_node, c.dst_port';
-const once = (col: string) => `greatest(sumIf(c.${col}, c.direction = 'outbound'), sumIf(c.${col}, c.direction = 'inbound')) AS ${col}`;
+const TIME =
+  "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
+const PAIR =
+  'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_pod, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_pod, c.dst_node, c.dst_port';
+const once = (col: string) =>
+  `greatest(sumIf(c.${col}, c.direction = 'outbound'), sumIf(c.${col}, c.direction = 'inbound')) AS ${col}`;
 const ALIGNED = { from_ms: 1699999980000, to_ms: 1700003640000 };
 
 describe('connectionsTop', () => {
@@ -50,31 +53,68 @@ describe('connectionsTop', () => {
   it('reads the hour rollup beyond 6 h and raw for raw-only dimensions, whatever the span', () => {
     const day = { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 24 * 3600_000 };
     assert.match(connectionsTop({ range: day, metrics: ['bytes'] }).sql, /FROM netmon\.connections_1h AS c WHERE/);
-    const raw = connectionsTop({ range: day, metrics: ['bytes'], filters: [{ dim: 'src_ip', op: 'eq', value: '10.1.2.3' }] });
+    const raw = connectionsTop({
+      range: day,
+      metrics: ['bytes'],
+      filters: [{ dim: 'src_ip', op: 'eq', value: '10.1.2.3' }],
+    });
     assert.ok(raw.sql.includes(`FROM ${connectionRelation('raw')} WHERE`));
     assert.deepEqual(raw.params, { from_ms: 1700000000000, to_ms: 1700086400000, f0: '::ffff:10.1.2.3', limit: 100 });
-    assert.ok(connectionsTop({ range: RANGE, metrics: ['bytes'], groupBy: ['comm'] }).sql.includes(connectionRelation('raw')));
+    assert.ok(
+      connectionsTop({ range: RANGE, metrics: ['bytes'], groupBy: ['comm'] }).sql.includes(connectionRelation('raw'))
+    );
   });
 
   it('rejects unknown identifiers and bad values, naming the input and what is accepted', () => {
-    const bad = (opts: object) => () => connectionsTop({ range: RANGE, metrics: ['bytes'], ...opts } as Parameters<typeof connectionsTop>[0]);
-    assert.throws(bad({ groupBy: ['dst_namespace; DROP TABLE x'] }), /unknown connection dimension "dst_namespace; DROP TABLE x"; accepted: protocol, direction, src_cluster, .*, dst_container$/);
-    assert.throws(bad({ metrics: ['bytes) --'] }), /unknown connection metric "bytes\) --"; accepted: bytes, bytes_src, .*, rtt_max_us$/);
-    assert.throws(bad({ filters: [{ dim: 'local_ip', op: 'eq', value: 'x' }] }), /unknown connection filter dimension "local_ip"/);
-    assert.throws(bad({ filters: [{ dim: 'dst_pod', op: 'like', value: 'x' }] }), /unknown operator in the filter on dst_pod "like"; accepted: eq, neq, in, notIn/);
-    assert.throws(bad({ filters: [{ dim: 'dst_port', op: 'eq', value: '80; --' }] }), /connection filter on dst_port: expected a port/);
-    assert.throws(bad({ filters: [{ dim: 'protocol', op: 'eq', value: 'icmp' }] }), /connection filter on protocol: expected one of tcp, udp, got "icmp"/);
-    assert.throws(bad({ filters: [{ dim: 'dst_pod', op: 'in', value: 'x' }] }), /connection filter on dst_pod: operator in expects a list in "values"/);
+    const bad = (opts: object) => () =>
+      connectionsTop({ range: RANGE, metrics: ['bytes'], ...opts } as Parameters<typeof connectionsTop>[0]);
+    assert.throws(
+      bad({ groupBy: ['dst_namespace; DROP TABLE x'] }),
+      /unknown connection dimension "dst_namespace; DROP TABLE x"; accepted: protocol, direction, src_cluster, .*, dst_container$/
+    );
+    assert.throws(
+      bad({ metrics: ['bytes) --'] }),
+      /unknown connection metric "bytes\) --"; accepted: bytes, bytes_src, .*, rtt_max_us$/
+    );
+    assert.throws(
+      bad({ filters: [{ dim: 'local_ip', op: 'eq', value: 'x' }] }),
+      /unknown connection filter dimension "local_ip"/
+    );
+    assert.throws(
+      bad({ filters: [{ dim: 'dst_pod', op: 'like', value: 'x' }] }),
+      /unknown operator in the filter on dst_pod "like"; accepted: eq, neq, in, notIn/
+    );
+    assert.throws(
+      bad({ filters: [{ dim: 'dst_port', op: 'eq', value: '80; --' }] }),
+      /connection filter on dst_port: expected a port/
+    );
+    assert.throws(
+      bad({ filters: [{ dim: 'protocol', op: 'eq', value: 'icmp' }] }),
+      /connection filter on protocol: expected one of tcp, udp, got "icmp"/
+    );
+    assert.throws(
+      bad({ filters: [{ dim: 'dst_pod', op: 'in', value: 'x' }] }),
+      /connection filter on dst_pod: operator in expects a list in "values"/
+    );
     assert.throws(bad({ metrics: [] }), /connection query: expected at least one metric; accepted: bytes/);
     assert.throws(bad({ limit: 0 }), /connection top limit: expected an integer 1-10000, got 0/);
-    assert.throws(bad({ tier: 'minute', groupBy: ['remote_ip'] }), /pinned to the minute table uses a dimension only the raw table has/);
+    assert.throws(
+      bad({ tier: 'minute', groupBy: ['remote_ip'] }),
+      /pinned to the minute table uses a dimension only the raw table has/
+    );
     assert.throws(bad({ tier: 'daily' }), /unknown tier "daily"; accepted: raw, minute, hour/);
   });
 });
 
 describe('connectionsSeries', () => {
   it('buckets by the rounded step and keeps the top-k split values, ranked over the same window', () => {
-    const q = connectionsSeries({ range: RANGE, stepSeconds: 90, metrics: ['bytes_per_s'], splitBy: 'dst_namespace', seriesLimit: 3 });
+    const q = connectionsSeries({
+      range: RANGE,
+      stepSeconds: 90,
+      metrics: ['bytes_per_s'],
+      splitBy: 'dst_namespace',
+      seriesLimit: 3,
+    });
     const inner = (keys: string, group: string, extra: string) =>
       `SELECT ${keys}, ${once('src_bytes')}, ${once('dst_bytes')} FROM netmon.connections_1m AS c WHERE ${TIME}${extra} GROUP BY ${group}, ${PAIR}`;
     const rank =
@@ -92,10 +132,14 @@ describe('connectionsSeries', () => {
   });
 
   it('without a split, one row per bucket; an hour-long step on the hour rollup', () => {
-    const q = connectionsSeries({ range: { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 7 * 3600_000 }, stepSeconds: 60, metrics: ['retransmits'] });
+    const q = connectionsSeries({
+      range: { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 7 * 3600_000 },
+      stepSeconds: 60,
+      metrics: ['retransmits'],
+    });
     assert.equal(
       q.sql,
-      "SELECT c.time AS time, sum(c.retransmits) AS retransmits\n" +
+      'SELECT c.time AS time, sum(c.retransmits) AS retransmits\n' +
         `FROM (SELECT toDateTime(toStartOfInterval(c.ts, toIntervalSecond({bucket_s:UInt32})), 'UTC') AS time, sum(c.retransmits) AS retransmits FROM netmon.connections_1h AS c WHERE ${TIME} GROUP BY time, ${PAIR}) AS c\n` +
         'GROUP BY time\n' +
         'ORDER BY time'
@@ -105,7 +149,7 @@ describe('connectionsSeries', () => {
 });
 
 describe('connection raw relation', () => {
-  it('orients raw rows client to server with the materialized views\' expressions', () => {
+  it("orients raw rows client to server with the materialized views' expressions", () => {
     const out = (a: string, b: string, name: string) => `if(direction = 'outbound', ${a}, ${b}) AS ${name}`;
     assert.equal(
       connectionRelation('raw'),
@@ -132,7 +176,10 @@ describe('connection raw relation', () => {
         ", retransmits, resets, opened, state = 'failed' AS failed, state = 'closed' AS closed, if(rtt_us > 0, rtt_us, 0) AS rtt_sum_us, rtt_us > 0 AS rtt_samples, rtt_us AS rtt_max_us, remote_ip, remote_port, " +
         [out('local_ip', 'remote_ip', 'src_ip'), out('remote_ip', 'local_ip', 'dst_ip')].join(', ') +
         ', comm, pid, ' +
-        [out('local_container', 'remote_container', 'src_container'), out('remote_container', 'local_container', 'dst_container')].join(', ') +
+        [
+          out('local_container', 'remote_container', 'src_container'),
+          out('remote_container', 'local_container', 'dst_container'),
+        ].join(', ') +
         ' FROM netmon.connections) AS c'
     );
     assert.equal(connectionRelation('minute'), 'netmon.connections_1m AS c');

@@ -28,8 +28,14 @@ export const CONNECTION_DIMENSIONS = {
   dst_deployment: dim('dst_deployment', STRING, 'Owning workload of the server'),
   dst_pod: dim('dst_pod', STRING, 'Pod of the server'),
   dst_node: dim('dst_node', STRING, 'Node of the server'),
-  dst_service: { ...dim('dst_service', STRING, 'Service the client dialed (known to the client only)'), clientOnly: true },
-  dst_dns_name: { ...dim('dst_dns_name', STRING, 'DNS name of the server (known to the client only)'), clientOnly: true },
+  dst_service: {
+    ...dim('dst_service', STRING, 'Service the client dialed (known to the client only)'),
+    clientOnly: true,
+  },
+  dst_dns_name: {
+    ...dim('dst_dns_name', STRING, 'DNS name of the server (known to the client only)'),
+    clientOnly: true,
+  },
   dst_port: dim('dst_port', PORT, 'Server port'),
   remote_ip: dim('remote_ip', IP, 'Peer IP as the observing side saw it (raw only)', true),
   remote_port: dim('remote_port', PORT, 'Peer port as the observing side saw it (raw only)', true),

@@ -4,13 +4,19 @@ import { dnsErrorShareSeries, dnsNameDrilldown, dnsSeries, dnsTop } from './dns'
 import { dnsRelation } from './dnsRelation';
 
 const RANGE = { fromMs: 1700000000000, toMs: 1700000000000 + 3600_000 };
-const TIME = "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
+const TIME =
+  "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
 const RAW =
   "(SELECT ts, node, client_cluster, client_namespace, client_deployment, client_pod, server_ip, qname, qtype, rcode, 1 AS queries, retries, if(rcode != 'TIMEOUT', latency_us, 0) AS latency_sum_us, latency_us AS latency, comm, pid, client_ip, client_container, container_id, answers FROM netmon.dns_queries) AS c";
 
 describe('dnsTop', () => {
   it('merges latency digests on rollups and binds an IP filter as IPv6', () => {
-    const q = dnsTop({ range: RANGE, groupBy: ['qname'], metrics: ['queries', 'latency_p95_us'], filters: [{ dim: 'server_ip', op: 'eq', value: '10.0.0.53' }] });
+    const q = dnsTop({
+      range: RANGE,
+      groupBy: ['qname'],
+      metrics: ['queries', 'latency_p95_us'],
+      filters: [{ dim: 'server_ip', op: 'eq', value: '10.0.0.53' }],
+    });
     assert.equal(
       q.sql,
       'SELECT c.qname AS qname, sum(c.queries) AS queries, quantilesTDigestMerge(0.5, 0.95, 0.99)(c.latency)[2] AS latency_p95_us\n' +
@@ -39,7 +45,10 @@ describe('dnsTop', () => {
   });
 
   it('counts errors, including TIMEOUT, over all questions', () => {
-    const q = dnsTop({ range: { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 86400_000 }, metrics: ['error_ratio', 'latency_avg_us'] });
+    const q = dnsTop({
+      range: { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 86400_000 },
+      metrics: ['error_ratio', 'latency_avg_us'],
+    });
     assert.equal(
       q.sql,
       "SELECT sumIf(c.queries, c.rcode != 'NOERROR') / sum(c.queries) AS error_ratio, sum(c.latency_sum_us) / nullIf(sumIf(c.queries, c.rcode != 'TIMEOUT'), 0) AS latency_avg_us\n" +
@@ -51,9 +60,18 @@ describe('dnsTop', () => {
   });
 
   it('rejects filters on answer (it expands rows) and unknown names', () => {
-    assert.throws(() => dnsTop({ range: RANGE, metrics: ['queries'], filters: [{ dim: 'answer', op: 'eq', value: '1.2.3.4' }] }), /DNS dimension answer can group but not filter/);
-    assert.throws(() => dnsSeries({ range: RANGE, stepSeconds: 60, metrics: ['queries'], splitBy: 'answer' }), /DNS dimension answer cannot split a series/);
-    assert.throws(() => dnsTop({ range: RANGE, metrics: ['p50' as 'queries'] }), /unknown DNS metric "p50"; accepted: queries, qps, errors, error_ratio, nxdomain, servfail, timeouts, retries, latency_avg_us, latency_p50_us, latency_p95_us, latency_p99_us/);
+    assert.throws(
+      () => dnsTop({ range: RANGE, metrics: ['queries'], filters: [{ dim: 'answer', op: 'eq', value: '1.2.3.4' }] }),
+      /DNS dimension answer can group but not filter/
+    );
+    assert.throws(
+      () => dnsSeries({ range: RANGE, stepSeconds: 60, metrics: ['queries'], splitBy: 'answer' }),
+      /DNS dimension answer cannot split a series/
+    );
+    assert.throws(
+      () => dnsTop({ range: RANGE, metrics: ['p50' as 'queries'] }),
+      /unknown DNS metric "p50"; accepted: queries, qps, errors, error_ratio, nxdomain, servfail, timeouts, retries, latency_avg_us, latency_p50_us, latency_p95_us, latency_p99_us/
+    );
   });
 });
 
@@ -72,7 +90,11 @@ describe('dnsSeries and the error share', () => {
   });
 
   it('takes each rcode share before dropping NOERROR', () => {
-    const q = dnsErrorShareSeries({ range: RANGE, stepSeconds: 60, filters: [{ dim: 'client_namespace', op: 'eq', value: 'shop' }] });
+    const q = dnsErrorShareSeries({
+      range: RANGE,
+      stepSeconds: 60,
+      filters: [{ dim: 'client_namespace', op: 'eq', value: 'shop' }],
+    });
     assert.equal(
       q.sql,
       'SELECT time, rcode, queries / sum(queries) OVER (PARTITION BY time) AS error_ratio\n' +
@@ -91,7 +113,10 @@ describe('dnsSeries and the error share', () => {
 describe('dnsNameDrilldown', () => {
   it('asks clients and servers of the rollup, answers of raw through arrayJoin', () => {
     const d = dnsNameDrilldown({ range: RANGE, qname: "it's.example", limit: 20 });
-    assert.match(d.clients.sql, /^SELECT c\.client_namespace AS client_namespace, c\.client_deployment AS client_deployment, c\.client_pod AS client_pod, c\.node AS node, /);
+    assert.match(
+      d.clients.sql,
+      /^SELECT c\.client_namespace AS client_namespace, c\.client_deployment AS client_deployment, c\.client_pod AS client_pod, c\.node AS node, /
+    );
     assert.match(d.clients.sql, /FROM netmon\.dns_1m AS c\n/);
     assert.match(d.servers.sql, /^SELECT c\.server_ip AS server_ip, /);
     assert.equal(

@@ -118,7 +118,11 @@ export interface DnsDrilldownOptions {
 }
 
 /** One name in detail: who asks it, which resolvers answer, and what they answer (raw only). */
-export function dnsNameDrilldown(opts: DnsDrilldownOptions): { clients: BuiltQuery; servers: BuiltQuery; answers: BuiltQuery } {
+export function dnsNameDrilldown(opts: DnsDrilldownOptions): {
+  clients: BuiltQuery;
+  servers: BuiltQuery;
+  answers: BuiltQuery;
+} {
   const base = {
     range: opts.range,
     filters: [...(opts.filters ?? []), { dim: 'qname', op: 'eq', value: opts.qname } as const],

@@ -52,6 +52,9 @@ describe('inlineParams', () => {
   });
 
   it('names a placeholder without a value', () => {
-    assert.throws(() => inlineParams({ sql: 'SELECT {limit:UInt32}', params: {} }), /placeholder \{limit:UInt32\} has no value/);
+    assert.throws(
+      () => inlineParams({ sql: 'SELECT {limit:UInt32}', params: {} }),
+      /placeholder \{limit:UInt32\} has no value/
+    );
   });
 });

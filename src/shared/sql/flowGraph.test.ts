@@ -3,10 +3,20 @@ import { describe, it } from 'node:test';
 import { flowGraphEdges, flowGraphNodes, type FlowLevel } from './flowGraph';
 
 const RANGE = { fromMs: 1700000000000, toMs: 1700000000000 + 3600_000 };
-const TIME = "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
-const PAIR = 'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_pod, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_pod, c.dst_node, c.dst_port';
-const once = (col: string) => `greatest(sumIf(c.${col}, c.direction = 'outbound'), sumIf(c.${col}, c.direction = 'inbound')) AS ${col}`;
-const MEASURES = [once('src_bytes'), once('dst_bytes'), once('src_packets'), once('dst_packets'), 'sum(c.retransmits) AS retransmits', once('failed')].join(', ');
+const TIME =
+  "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
+const PAIR =
+  'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_pod, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_pod, c.dst_node, c.dst_port';
+const once = (col: string) =>
+  `greatest(sumIf(c.${col}, c.direction = 'outbound'), sumIf(c.${col}, c.direction = 'inbound')) AS ${col}`;
+const MEASURES = [
+  once('src_bytes'),
+  once('dst_bytes'),
+  once('src_packets'),
+  once('dst_packets'),
+  'sum(c.retransmits) AS retransmits',
+  once('failed'),
+].join(', ');
 
 const edgesSql = (source: string, target: string, filter = '') =>
   "SELECT c.source AS source, c.target AS target, concat(source, ' -> ', target) AS id, sum(c.src_bytes) AS mainStat, sum(c.dst_bytes) AS secondaryStat, " +
@@ -18,7 +28,12 @@ const edgesSql = (source: string, target: string, filter = '') =>
 
 describe('flow graph', () => {
   it('labels groups per level, falling back to host:<node>, then the DNS name (server side), then external', () => {
-    const q = flowGraphEdges({ range: RANGE, level: 'pod', limit: 50, filters: [{ dim: 'protocol', op: 'eq', value: 'tcp' }] });
+    const q = flowGraphEdges({
+      range: RANGE,
+      level: 'pod',
+      limit: 50,
+      filters: [{ dim: 'protocol', op: 'eq', value: 'tcp' }],
+    });
     assert.equal(
       q.sql,
       edgesSql(
@@ -33,7 +48,10 @@ describe('flow graph', () => {
   it('has no host fallback at node level', () => {
     assert.equal(
       flowGraphEdges({ range: RANGE, level: 'node' }).sql,
-      edgesSql("multiIf(c.src_node != '', c.src_node, 'external')", "multiIf(c.dst_node != '', c.dst_node, c.dst_dns_name != '', c.dst_dns_name, 'external')")
+      edgesSql(
+        "multiIf(c.src_node != '', c.src_node, 'external')",
+        "multiIf(c.dst_node != '', c.dst_node, c.dst_dns_name != '', c.dst_dns_name, 'external')"
+      )
     );
   });
 
@@ -48,11 +66,18 @@ describe('flow graph', () => {
         'GROUP BY id\n' +
         'ORDER BY id'
     );
-    assert.ok(q.sql.includes("multiIf(c.src_cluster != '', c.src_cluster, c.src_node != '', concat('host:', c.src_node), 'external') AS source"));
+    assert.ok(
+      q.sql.includes(
+        "multiIf(c.src_cluster != '', c.src_cluster, c.src_node != '', concat('host:', c.src_node), 'external') AS source"
+      )
+    );
     assert.deepEqual(q.params, { from_ms: 1699999980000, to_ms: 1700003640000, limit: 200 });
   });
 
   it('rejects an unknown level', () => {
-    assert.throws(() => flowGraphEdges({ range: RANGE, level: 'service' as FlowLevel }), /unknown flow graph level "service"; accepted: cluster, namespace, deployment, pod, node/);
+    assert.throws(
+      () => flowGraphEdges({ range: RANGE, level: 'service' as FlowLevel }),
+      /unknown flow graph level "service"; accepted: cluster, namespace, deployment, pod, node/
+    );
   });
 });

@@ -3,7 +3,15 @@ import type { Dataset } from './dataset';
 import { filterCondition, filterNeedsRaw, type Filter } from './filters';
 import { createBinder, type ParamBinder } from './params';
 import type { BuiltQuery } from './query';
-import { alignRange, chooseTier, seriesStepSeconds, TIER_SECONDS, validateRange, type Tier, type TimeRange } from './timeRange';
+import {
+  alignRange,
+  chooseTier,
+  seriesStepSeconds,
+  TIER_SECONDS,
+  validateRange,
+  type Tier,
+  type TimeRange,
+} from './timeRange';
 
 /** What every query over a dataset shares: the tier, the relation and the WHERE conditions. */
 export interface Scope {
@@ -78,7 +86,13 @@ export function dimensionColumn(dataset: Dataset, name: string): Column {
  * each observed pair are first reduced under the same keys (client-only keys taken from the
  * client's rows, since the server's carry ''), and the metrics then read that reduction.
  */
-export function aggregate(dataset: Dataset, scope: Scope, keys: readonly Column[], metrics: readonly Column[], extraConditions: readonly string[] = []): string {
+export function aggregate(
+  dataset: Dataset,
+  scope: Scope,
+  keys: readonly Column[],
+  metrics: readonly Column[],
+  extraConditions: readonly string[] = []
+): string {
   const conditions = [...scope.conditions, ...extraConditions];
   const names = keys.map((k) => k.name);
   const rc = dataset.reconcile;
@@ -95,7 +109,12 @@ export function aggregate(dataset: Dataset, scope: Scope, keys: readonly Column[
   return selectText(`(${inner}) AS c`, [...outerKeys, ...metrics], [], names);
 }
 
-function selectText(from: string, columns: readonly Column[], conditions: readonly string[], groupBy: readonly string[]): string {
+function selectText(
+  from: string,
+  columns: readonly Column[],
+  conditions: readonly string[],
+  groupBy: readonly string[]
+): string {
   return [
     `SELECT ${columns.map((c) => (c.sql === c.name ? c.name : `${c.sql} AS ${c.name}`)).join(', ')}`,
     `FROM ${from}`,
@@ -118,7 +137,10 @@ export interface TopOptions<D extends string, M extends string> {
 }
 
 /** Groups ranked by one metric, largest first; ties fall back to the group keys for a stable order. */
-export function topQuery<D extends string, M extends string>(dataset: Dataset<D, M>, opts: TopOptions<D, M>): BuiltQuery {
+export function topQuery<D extends string, M extends string>(
+  dataset: Dataset<D, M>,
+  opts: TopOptions<D, M>
+): BuiltQuery {
   const groupBy = [...new Set(opts.groupBy ?? [])];
   const orderBy = opts.orderBy ?? firstMetric(dataset, opts.metrics);
   const names = opts.metrics.includes(orderBy) ? opts.metrics : [...opts.metrics, orderBy];
@@ -127,7 +149,12 @@ export function topQuery<D extends string, M extends string>(dataset: Dataset<D,
   const metrics = names.map((m) => ({ name: m, sql: metricSql(dataset, m, scope, spanSeconds) }));
   const limit = positiveInteger(opts.limit ?? 100, `${dataset.name} top limit`, MAX_ROWS);
   const sql = [
-    aggregate(dataset, scope, groupBy.map((d) => dimensionColumn(dataset, d)), metrics),
+    aggregate(
+      dataset,
+      scope,
+      groupBy.map((d) => dimensionColumn(dataset, d)),
+      metrics
+    ),
     `ORDER BY ${[`${orderBy} DESC`, ...groupBy].join(', ')}`,
     `LIMIT ${scope.binder.named('limit', 'UInt32', limit)}`,
   ].join('\n');
@@ -151,13 +178,22 @@ export interface SeriesOptions<D extends string, M extends string> {
 }
 
 /** Metrics per time bucket (`time`, DateTime UTC), optionally one series per value of a dimension. */
-export function seriesQuery<D extends string, M extends string>(dataset: Dataset<D, M>, opts: SeriesOptions<D, M>): BuiltQuery {
+export function seriesQuery<D extends string, M extends string>(
+  dataset: Dataset<D, M>,
+  opts: SeriesOptions<D, M>
+): BuiltQuery {
   const rankBy = opts.rankBy ?? firstMetric(dataset, opts.metrics);
   const split = opts.splitBy === undefined ? [] : [dimensionColumn(dataset, opts.splitBy)];
   if (opts.splitBy !== undefined && dimension(dataset, opts.splitBy).groupOnly) {
     throw new Error(`${dataset.name} dimension ${opts.splitBy} cannot split a series (it expands rows)`);
   }
-  const scope = openScope(dataset, opts.range, opts.filters ?? [], split.map((k) => k.name), opts.tier);
+  const scope = openScope(
+    dataset,
+    opts.range,
+    opts.filters ?? [],
+    split.map((k) => k.name),
+    opts.tier
+  );
   const step = seriesStepSeconds(opts.stepSeconds, scope.tier);
   const bucket = scope.binder.named('bucket_s', 'UInt32', step);
   const time = { name: 'time', sql: `toDateTime(toStartOfInterval(c.ts, toIntervalSecond(${bucket})), 'UTC')` };
@@ -176,7 +212,9 @@ export function seriesQuery<D extends string, M extends string>(dataset: Dataset
 
 function firstMetric<M extends string>(dataset: Dataset<string, M>, metrics: readonly M[]): M {
   if (metrics.length === 0) {
-    throw new Error(`${dataset.name} query: expected at least one metric; accepted: ${Object.keys(dataset.metrics).join(', ')}`);
+    throw new Error(
+      `${dataset.name} query: expected at least one metric; accepted: ${Object.keys(dataset.metrics).join(', ')}`
+    );
   }
   return metrics[0];
 }

@@ -15,7 +15,10 @@ describe('tier choice', () => {
   });
 
   it('widens the window to whole buckets of the tier', () => {
-    assert.deepEqual(alignRange({ fromMs: T + 1, toMs: T + 61_001 }, 'minute'), { fromMs: 1699999980000, toMs: 1700000100000 });
+    assert.deepEqual(alignRange({ fromMs: T + 1, toMs: T + 61_001 }, 'minute'), {
+      fromMs: 1699999980000,
+      toMs: 1700000100000,
+    });
     assert.deepEqual(alignRange({ fromMs: T, toMs: T + H }, 'hour'), { fromMs: 1699999200000, toMs: 1700006400000 });
     assert.deepEqual(alignRange({ fromMs: T + 1, toMs: T + 1500 }, 'raw'), { fromMs: T, toMs: T + 2000 });
   });
@@ -30,7 +33,10 @@ describe('tier choice', () => {
   });
 
   it('rejects empty, reversed and non-integer windows', () => {
-    assert.throws(() => validateRange({ fromMs: T, toMs: T }), /time range: expected integer epoch milliseconds with 0 <= fromMs < toMs/);
+    assert.throws(
+      () => validateRange({ fromMs: T, toMs: T }),
+      /time range: expected integer epoch milliseconds with 0 <= fromMs < toMs/
+    );
     assert.throws(() => validateRange({ fromMs: T, toMs: T - 1 }), /time range/);
     assert.throws(() => validateRange({ fromMs: 1.5, toMs: T }), /time range/);
   });

@@ -7,17 +7,26 @@ describe('validateValue', () => {
     for (const s of ["'; DROP", '\\', '\u0000', '', '日本']) {
       assert.equal(validateValue(STRING, s, 'x'), s);
     }
-    assert.throws(() => validateValue(STRING, 5, 'filter on qname'), /^Error: filter on qname: expected a string, got 5$/);
+    assert.throws(
+      () => validateValue(STRING, 5, 'filter on qname'),
+      /^Error: filter on qname: expected a string, got 5$/
+    );
   });
 
   it('takes ports as integers 0-65535, from numbers or digit strings', () => {
     assert.equal(validateValue(PORT, 0, 'p'), 0);
     assert.equal(validateValue(PORT, '65535', 'p'), 65535);
     for (const bad of [65536, -1, 1.5, '80 OR 1=1', '0x50', '', NaN, null]) {
-      assert.throws(() => validateValue(PORT, bad, 'filter on dst_port'), /filter on dst_port: expected a port \(integer 0-65535\)/);
+      assert.throws(
+        () => validateValue(PORT, bad, 'filter on dst_port'),
+        /filter on dst_port: expected a port \(integer 0-65535\)/
+      );
     }
     assert.equal(validateValue(UINT32, '4294967295', 'pid'), 4294967295);
-    assert.throws(() => validateValue(UINT32, 4294967296, 'pid'), /pid: expected an integer 0-4294967295, got 4294967296/);
+    assert.throws(
+      () => validateValue(UINT32, 4294967296, 'pid'),
+      /pid: expected an integer 0-4294967295, got 4294967296/
+    );
   });
 
   it('takes IPv4 (stored v4-mapped) and IPv6 literals only', () => {
@@ -27,16 +36,28 @@ describe('validateValue', () => {
     assert.equal(validateValue(IP, '::ffff:1.2.3.4', 'ip'), '::ffff:1.2.3.4');
     assert.equal(validateValue(IP, '1:2:3:4:5:6:7:8', 'ip'), '1:2:3:4:5:6:7:8');
     for (const bad of ['10.0.0.256', '10.0.0', '1::2::3', '1:2:3:4:5:6:7:8:9', "10.0.0.1'", 'localhost', '', 7]) {
-      assert.throws(() => validateValue(IP, bad, 'filter on remote_ip'), /filter on remote_ip: expected an IPv4 or IPv6 address/);
+      assert.throws(
+        () => validateValue(IP, bad, 'filter on remote_ip'),
+        /filter on remote_ip: expected an IPv4 or IPv6 address/
+      );
     }
   });
 
   it('takes enum members only and lists them', () => {
     assert.equal(validateValue(oneOf(['tcp', 'udp']), 'udp', 'p'), 'udp');
-    assert.throws(() => validateValue(oneOf(['tcp', 'udp']), 'sctp', 'filter on protocol'), /^Error: filter on protocol: expected one of tcp, udp, got "sctp"$/);
+    assert.throws(
+      () => validateValue(oneOf(['tcp', 'udp']), 'sctp', 'filter on protocol'),
+      /^Error: filter on protocol: expected one of tcp, udp, got "sctp"$/
+    );
   });
 
   it('maps kinds to placeholder types', () => {
-    assert.deepEqual([STRING, PORT, UINT32, IP, oneOf(['a'])].map(clickhouseType), ['String', 'UInt16', 'UInt32', 'IPv6', 'String']);
+    assert.deepEqual([STRING, PORT, UINT32, IP, oneOf(['a'])].map(clickhouseType), [
+      'String',
+      'UInt16',
+      'UInt32',
+      'IPv6',
+      'String',
+    ]);
   });
 });
