@@ -113,7 +113,8 @@ def main():
         check(pid == t['pid'], f'{label}: pid {pid} (truth {t["pid"]})')
         if want_event == 'fail':
             errno = {'refused': 111, 'timeout': 110}[t['outcome']]
-            check(c['errno'] == errno, f"{label}: errno {c['errno']} (want {errno}), "
+            check(c['errno'] == errno and c['tx_bytes'] == 0 and c['rx_bytes'] == 0,
+                  f"{label}: errno {c['errno']} (want {errno}), bytes {c['tx_bytes']}/{c['rx_bytes']}, "
                   f"SYNs {c['tx_packets']}, retransmits {c['retransmits']}")
             continue
         check(ident in opens, f'{label}: has an open line')
@@ -132,6 +133,9 @@ def main():
               f'rise and stay <= the close line; retransmits {c["retransmits"]}, rtt {c["rtt_us"]} us')
         if t.get('scenario') == 'paced-400KB':
             check(len(snaps) >= 3, f'{label}: a connection spanning several flushes shows in each')
+
+    sane = all(v < 2**48 for snaps in tcp_flushes.values() for s in snaps for k, v in s.items() if k != 'start')
+    check(sane, 'no flush counter is out of range (an unsigned underflow would be ~2^64)')
 
     print('Retransmits (sum of close lines vs TcpRetransSegs in the namespace):')
     for side, inode in netns.items():
