@@ -1,15 +1,11 @@
-import pluginJson from './plugin.json';
+import pluginJson from 'plugin.json';
 
 export const PLUGIN_BASE_URL = `/a/${pluginJson.id}`;
 
-export enum ROUTES {
-  Home = 'home',
-  WithTabs = 'page-with-tabs',
-  WithDrilldown = 'page-with-drilldown',
-  HelloWorld = 'hello-world',
-}
+/** Grafana's page for this app's settings, where the config page lives. */
+export const PLUGIN_CONFIG_URL = `/plugins/${pluginJson.id}`;
 
-export const DATASOURCE_REF = {
-  uid: 'gdev-testdata',
-  type: 'testdata',
-};
+export enum ROUTES {
+  Connections = 'connections',
+  Dns = 'dns',
+}

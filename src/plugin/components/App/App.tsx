@@ -1,18 +1,17 @@
 import React from 'react';
+import { Navigate, Route, Routes } from 'react-router-dom';
 import { SceneApp, useSceneApp } from '@grafana/scenes';
 import { AppRootProps } from '@grafana/data';
-import { config } from '@grafana/runtime';
-import { Alert } from '@grafana/ui';
-import { DATASOURCE_REF } from '../../constants';
-import { PluginPropsContext } from '../../utils/utils.plugin';
-import { helloWorldPage } from '../../pages/HelloWorld/helloWorldPage';
-import { homePage } from '../../pages/Home/homePage';
-import { withDrilldownPage } from '../../pages/WithDrilldown/withDrilldownPage';
-import { withTabsPage } from '../../pages/WithTabs/withTabsPage';
+import { Alert, TextLink } from '@grafana/ui';
+import { readAppSettings } from '../../appSettings';
+import { PLUGIN_CONFIG_URL, ROUTES } from '../../constants';
+import { connectionsPage } from '../../pages/Connections/connectionsPage';
+import { dnsPage } from '../../pages/Dns/dnsPage';
+import { testIds } from '../testIds';
 
 function getSceneApp() {
   return new SceneApp({
-    pages: [helloWorldPage, homePage, withDrilldownPage, withTabsPage],
+    pages: [connectionsPage, dnsPage],
     urlSyncOptions: {
       updateUrlOnInit: true,
       createBrowserHistorySteps: true,
@@ -20,31 +19,24 @@ function getSceneApp() {
   });
 }
 
-function AppWithScenes() {
+function App({ meta }: AppRootProps) {
   const scene = useSceneApp(getSceneApp);
+  const { datasourceUid } = readAppSettings(meta.jsonData);
 
   return (
     <>
-      {!config.datasources[DATASOURCE_REF.uid] && (
-        <Alert title={`Missing ${DATASOURCE_REF.uid} datasource`}>
-          These demos depend on <b>testdata</b> datasource: <code>{JSON.stringify(DATASOURCE_REF)}</code>. See{' '}
-          <a href="https://github.com/grafana/grafana/tree/main/devenv#set-up-your-development-environment">
-            https://github.com/grafana/grafana/tree/main/devenv#set-up-your-development-environment
-          </a>{' '}
-          for more details.
+      {datasourceUid === '' && (
+        <Alert title="No ClickHouse datasource configured" severity="warning" data-testid={testIds.app.unconfigured}>
+          Netmon reads its tables through a ClickHouse datasource. Pick one on the{' '}
+          <TextLink href={PLUGIN_CONFIG_URL}>configuration page</TextLink>.
         </Alert>
       )}
-
-      <scene.Component model={scene} />
+      <Routes>
+        {/* The app's own URL has no screen of its own; Connections is where people start. */}
+        <Route path="" element={<Navigate to={ROUTES.Connections} replace />} />
+        <Route path="*" element={<scene.Component model={scene} />} />
+      </Routes>
     </>
-  );
-}
-
-function App(props: AppRootProps) {
-  return (
-    <PluginPropsContext.Provider value={props}>
-      <AppWithScenes />
-    </PluginPropsContext.Provider>
   );
 }
 
