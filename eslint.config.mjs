@@ -36,4 +36,23 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // Node code (agent, CLI, store, node:test files, scripts) is type-checked by tsconfig.node.json;
+    // the root tsconfig.json covers only what the plugin bundles, so typed rules need the other project.
+    files: [
+      'src/agent/**/*.ts',
+      'src/cli/**/*.ts',
+      'src/store/**/*.ts',
+      'src/**/*.test.ts',
+      'src/**/*.itest.ts',
+      'scripts/**/*.ts',
+      'bench/**/*.ts',
+      'e2e/**/*.ts',
+    ],
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.node.json',
+      },
+    },
+  },
 ]);
