@@ -1,19 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { DATABASE, columnNames, type IngestRows, type IngestTable } from '../shared/schema';
 import type { QueryParams } from '../shared/sql/query';
 import type { ResultFormat, Store } from './store';
 
 /**
- * Deduplication settings go on every insert, token or not. chDB applies clickhouse_settings as a
+ * Every insert carries a token: the caller's, or a fresh one. chDB applies clickhouse_settings as a
  * session-wide SET, so a token left over from the previous insert would otherwise silently drop
- * the next, different batch. Without a token deduplication is switched off: the tables' dedup
- * window would else drop a legitimately repeated batch whose bytes happen to match (same hash).
- * With one, the rollup views are deduplicated too, or a retried batch would be counted twice there.
+ * the next, different batch. And without a token the tables' dedup window drops a batch whose
+ * bytes match a recent one (same hash), a legitimate repeat included; insert_deduplicate = 0 does
+ * not stop that on ClickHouse 26 (its new deduplicate_insert setting overrides it, and older
+ * servers reject that name), while a unique token works on every version. The rollup views are
+ * deduplicated along with the raw table, or a retried batch would be counted twice there.
  */
 function dedupSettings(token: string | undefined): ClickHouseSettings {
-  return token === undefined
-    ? { insert_deduplicate: 0, insert_deduplication_token: '', deduplicate_blocks_in_dependent_materialized_views: 0 }
-    : { insert_deduplicate: 1, insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 };
+  return {
+    insert_deduplicate: 1,
+    insert_deduplication_token: token ?? randomUUID(),
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+  };
 }
 
 /**

@@ -8,7 +8,10 @@ import { parseLiveTtl } from './ttlReconcile';
 test('resolveTtlDays keeps the defaults and applies overrides', () => {
   assert.deepEqual(resolveTtlDays(), DEFAULT_TTL_DAYS);
   assert.deepEqual(resolveTtlDays({ raw: 3 }), { ...DEFAULT_TTL_DAYS, raw: 3 });
-  assert.deepEqual(resolveTtlDays({ hour: MAX_TTL_DAYS, minute: undefined }), { ...DEFAULT_TTL_DAYS, hour: MAX_TTL_DAYS });
+  assert.deepEqual(resolveTtlDays({ hour: MAX_TTL_DAYS, minute: undefined }), {
+    ...DEFAULT_TTL_DAYS,
+    hour: MAX_TTL_DAYS,
+  });
 });
 
 test('resolveTtlDays rejects anything but a whole number of days in range, naming the tier', () => {
@@ -38,7 +41,7 @@ test('renderMigration fills every ttl placeholder and nothing else', () => {
 test('splitStatements splits on ; outside quotes and drops comments', () => {
   const text = [
     '-- header; with a semicolon',
-    'CREATE TABLE a (x String DEFAULT \';--\') ENGINE = Memory; -- trailing',
+    "CREATE TABLE a (x String DEFAULT ';--') ENGINE = Memory; -- trailing",
     "INSERT INTO a VALUES ('it''s; fine'), ('back\\'slash;')",
     ';',
     'SELECT `odd;name` FROM a',

@@ -1,6 +1,6 @@
-import { constants, accessSync, mkdirSync, statSync } from 'node:fs';
+import { constants, accessSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { storeFromClient } from './clientStore';
 import type { Store } from './store';
@@ -58,22 +58,24 @@ function httpClient(url: string): { client: ClickHouseClient; description: strin
   parsed.username = '';
   parsed.password = '';
   const description = parsed.toString().replace(/\/$/, '');
-  return { client: createClient({ url: description, username, password }), description };
+  // The client would also log a failed ping as a warning; openStore reports it as a StoreError.
+  const log = { level: ClickHouseLogLevel.ERROR };
+  return { client: createClient({ url: description, username, password, log }), description };
 }
 
 function embeddedClient(dataDir = DEFAULT_DATA_DIR): { client: ClickHouseClient; description: string } {
   const dir = resolve(dataDir);
   const description = `embedded:${dir}`;
   // Checked here because the engine may abort the whole process on a directory it cannot use.
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new StoreError(`data dir ${dir} is a file; expected a directory (pass another --data-dir)`);
+  }
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new StoreError(`cannot create data dir ${dir}: ${errorCode(error)}; expected a path you may create`, {
       cause: error,
     });
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new StoreError(`data dir ${dir} is a file; expected a directory (pass another --data-dir)`);
   }
   try {
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
@@ -84,7 +86,10 @@ function embeddedClient(dataDir = DEFAULT_DATA_DIR): { client: ClickHouseClient;
     );
   }
   try {
-    return { client: createClient({ connection: createChdbConnection({ path: dir }) as unknown as ClientConnection }), description };
+    return {
+      client: createClient({ connection: createChdbConnection({ path: dir }) as unknown as ClientConnection }),
+      description,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new StoreError(

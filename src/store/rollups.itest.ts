@@ -34,8 +34,20 @@ async function connectionRollup(table: string) {
   );
 }
 
-const clientSide = { src_cluster: 'prod', src_namespace: 'shop', src_deployment: 'web', src_pod: 'web-1', src_node: 'node-a' };
-const serverSide = { dst_cluster: 'prod', dst_namespace: 'db', dst_deployment: 'pg', dst_pod: 'pg-0', dst_node: 'node-b' };
+const clientSide = {
+  src_cluster: 'prod',
+  src_namespace: 'shop',
+  src_deployment: 'web',
+  src_pod: 'web-1',
+  src_node: 'node-a',
+};
+const serverSide = {
+  dst_cluster: 'prod',
+  dst_namespace: 'db',
+  dst_deployment: 'pg',
+  dst_pod: 'pg-0',
+  dst_node: 'node-b',
+};
 const zeroMetrics = {
   src_bytes: '0',
   dst_bytes: '0',
@@ -156,7 +168,10 @@ test('DNS rollups count questions and keep timeouts out of the latency', async (
   // Smallest and largest: a TIMEOUT's latency 0 in the digest would show as the smallest.
   assert.deepEqual(m[0].q, [1000, 3000]);
   // An empty digest: the TIMEOUT's latency 0 never entered it.
-  assert.ok((m[1].q as unknown[]).every((v) => v === null || Number.isNaN(Number(v))), `got ${JSON.stringify(m[1].q)}`);
+  assert.ok(
+    (m[1].q as unknown[]).every((v) => v === null || Number.isNaN(Number(v))),
+    `got ${JSON.stringify(m[1].q)}`
+  );
   assert.deepEqual(m[2].q, [2000, 2000]);
 
   const h = await dnsRollup('dns_1h');

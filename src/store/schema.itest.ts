@@ -67,7 +67,10 @@ test('every table of schema.ts exists with the same columns, in order, with the 
   }
   const live = await columnsOf(DATABASE);
   const expected = await columnsOf(EXPECTED_DB);
-  assert.equal(expected.length, Object.values(tables).reduce((n, t) => n + Object.keys(t.columns).length, 0));
+  assert.equal(
+    expected.length,
+    Object.values(tables).reduce((n, t) => n + Object.keys(t.columns).length, 0)
+  );
   assert.deepEqual(live, expected);
 });
 
