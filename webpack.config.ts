@@ -1,0 +1,15 @@
+// Extends the scaffold's webpack config (kept as generated in .config/) the way its README
+// prescribes. The scaffold copies only the root plugin's logos; nested panels need theirs too.
+import CopyWebpackPlugin from 'copy-webpack-plugin';
+import type { Configuration } from 'webpack';
+import grafanaConfig, { type Env } from './.config/webpack/webpack.config';
+
+const config = async (env: Env): Promise<Configuration> => {
+  const base = await grafanaConfig(env);
+  return {
+    ...base,
+    plugins: [...(base.plugins ?? []), new CopyWebpackPlugin({ patterns: [{ from: 'panels/*/img/*', to: '.' }] })],
+  };
+};
+
+export default config;
