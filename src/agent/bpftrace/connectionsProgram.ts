@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import type { BpftraceProgram } from './bpftraceProgram';
+
+/** bpf/connections.bt, from this file's place in the source tree. */
+export const CONNECTIONS_BT = join(__dirname, '..', '..', '..', 'bpf', 'connections.bt');
+
+export interface ConnectionsProgramOptions {
+  /** Flush period; the program counts whole seconds. */
+  intervalSeconds: number;
+  /** Tracked TCP connections and UDP (socket, pid) pairs per interval; see the program's header. */
+  mapKeysMax?: number;
+  /** Per-CPU output buffer in pages, a power of two (perf's mmap refuses others); raise it on lost events. */
+  perfRbPages?: number;
+}
+
+/** How bpf/connections.bt is run, as its header's USAGE says. */
+export function connectionsProgram(opts: ConnectionsProgramOptions): BpftraceProgram {
+  const { intervalSeconds, mapKeysMax = 65536, perfRbPages = 64 } = opts;
+  if (!Number.isSafeInteger(intervalSeconds) || intervalSeconds < 1) {
+    throw new Error(`connections.bt interval: expected a whole number of seconds >= 1 (it flushes on a 1 s tick), got ${intervalSeconds}`);
+  }
+  for (const [name, value] of [
+    ['mapKeysMax', mapKeysMax],
+    ['perfRbPages', perfRbPages],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`connections.bt ${name}: expected a positive whole number, got ${value}`);
+    }
+  }
+  if ((perfRbPages & (perfRbPages - 1)) !== 0) {
+    throw new Error(`connections.bt perfRbPages: expected a power of two (perf buffers are mapped in 2^n pages), got ${perfRbPages}`);
+  }
+  return {
+    path: CONNECTIONS_BT,
+    flags: ['-k', '-f', 'json'],
+    args: [String(intervalSeconds)],
+    env: { BPFTRACE_MAP_KEYS_MAX: String(mapKeysMax), BPFTRACE_PERF_RB_PAGES: String(perfRbPages) },
+    minKernel: {
+      release: '6.3',
+      why: 'the tracepoints sock:sock_send_length and sock:sock_recv_length first appear in Linux 6.3',
+    },
+  };
+}
