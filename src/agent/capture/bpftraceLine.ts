@@ -1,0 +1,477 @@
+/**
+ * One line of `bpftrace -f json bpf/connections.bt` output as a typed event. The header of
+ * connections.bt is the contract for the layouts. Pure: no I/O, never throws, and the work per
+ * line is bounded by its length (lines over the cap are rejected before JSON.parse).
+ *
+ * A line that is not JSON, or whose fields have the wrong arity, type or range, is 'malformed';
+ * valid JSON of a kind this parser does not know (a new bpftrace message, a new event name) is
+ * 'unknown'. Both carry a reason a person can act on. Map lines skip bad entries rather than
+ * losing the whole snapshot, and say how many they skipped.
+ */
+
+export type TcpDirection = 'outbound' | 'inbound' | 'unknown';
+
+/** Kernel running totals of one TCP connection (bytes exclude SYN and FIN). */
+export interface TcpTotals {
+  readonly txBytes: number;
+  readonly rxBytes: number;
+  readonly txPackets: number;
+  readonly rxPackets: number;
+  readonly retransmits: number;
+}
+
+/** open, seen: identity and endpoints of a connection. */
+export interface TcpOpenEvent {
+  readonly kind: 'open' | 'seen';
+  readonly ts: number;
+  readonly sk: number;
+  readonly start: number;
+  readonly direction: TcpDirection;
+  readonly pid: number;
+  readonly comm: string;
+  readonly cgroup: number;
+  readonly netns: number;
+  readonly laddr: string;
+  readonly lport: number;
+  readonly raddr: string;
+  readonly rport: number;
+}
+
+/** close, fail: the open fields plus exact final totals. */
+export interface TcpCloseEvent extends Omit<TcpOpenEvent, 'kind'> {
+  readonly kind: 'close' | 'fail';
+  readonly totals: TcpTotals;
+  readonly rttUs: number;
+  /** Resets counted by the kernel up to the close; an abortive close's own RST comes later. */
+  readonly resets: number;
+  readonly errno: number;
+}
+
+export interface TcpSnapshotEntry {
+  readonly sk: number;
+  readonly start: number;
+  readonly totals: TcpTotals;
+  readonly rttUs: number;
+}
+
+export interface UdpIdentity {
+  readonly sk: number;
+  readonly pid: number;
+  readonly laddr: string;
+  readonly lport: number;
+  readonly raddr: string;
+  readonly rport: number;
+  readonly cgroup: number;
+  readonly netns: number;
+  readonly comm: string;
+}
+
+export interface UdpStat {
+  readonly sk: number;
+  readonly pid: number;
+  readonly way: 'tx' | 'rx';
+  readonly datagrams: number;
+  readonly bytes: number;
+}
+
+export type BpftraceLine =
+  | { readonly kind: 'hello'; readonly version: number; readonly ts: number; readonly intervalS: number }
+  | TcpOpenEvent
+  | {
+      readonly kind: 'owner';
+      readonly ts: number;
+      readonly sk: number;
+      readonly start: number;
+      readonly pid: number;
+      readonly comm: string;
+    }
+  | {
+      readonly kind: 'reset';
+      readonly ts: number;
+      readonly sk: number;
+      readonly start: number;
+      readonly way: 'sent' | 'received';
+    }
+  | TcpCloseEvent
+  | { readonly kind: 'flush'; readonly ts: number; readonly seq: number }
+  | { readonly kind: 'tcpSnapshot'; readonly entries: TcpSnapshotEntry[]; readonly skipped: number }
+  | { readonly kind: 'udpIdentities'; readonly entries: UdpIdentity[]; readonly skipped: number }
+  | { readonly kind: 'udpStats'; readonly entries: UdpStat[]; readonly skipped: number }
+  | {
+      readonly kind: 'flushed';
+      readonly ts: number;
+      readonly seq: number;
+      /** Running total for this bpftrace run. */
+      readonly untrackedResets: number;
+      /** Running total for this bpftrace run: connections the kernel's @conn had no room for. */
+      readonly tableFull: number;
+    }
+  | { readonly kind: 'lostEvents'; readonly count: number }
+  | { readonly kind: 'helperError'; readonly helper: string; readonly retcode: number }
+  | { readonly kind: 'attachedProbes'; readonly probes: number }
+  | { readonly kind: 'malformed'; readonly reason: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+export type BpftraceLineKind = BpftraceLine['kind'];
+
+export const FORMAT_VERSION = 1;
+/** errno of a failed map update: the map is full (E2BIG from a preallocated hash). */
+export const MAP_FULL_RETCODE = -7;
+
+/**
+ * A flush prints each map as one line: @tcp is ~75 bytes per connection and the UDP stats ~110
+ * bytes per direction, so BPFTRACE_MAP_KEYS_MAX=65536 can produce lines of ~15 MB. The default
+ * leaves room for that and still refuses runaway input.
+ */
+export const DEFAULT_MAX_LINE_CHARS = 32 * 1024 * 1024;
+
+// bpftrace's comm is TASK_COMM_LEN (16) bytes; JSON escaping can only shorten it once decoded.
+const MAX_COMM_CHARS = 64;
+// INET6_ADDRSTRLEN less the NUL.
+const MAX_ADDR_CHARS = 45;
+const U32_MAX = 0xffff_ffff;
+
+class Reject extends Error {}
+
+function reject(reason: string): never {
+  throw new Reject(reason);
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+function int(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    reject(`${what}: expected an integer in [${min}, ${max}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Monotonic ns since boot exceed 2^53 after ~104 days; still exact enough to order and key. */
+const timestamp = (v: unknown, what: string) => int(v, what, 0, Number.MAX_VALUE);
+const counter = (v: unknown, what: string) => int(v, what, 0, Number.MAX_SAFE_INTEGER);
+const port = (v: unknown, what: string) => int(v, what, 0, 0xffff);
+const u32 = (v: unknown, what: string) => int(v, what, 0, U32_MAX);
+
+function socket(value: unknown, what: string): number {
+  const sk = int(value, what, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  return sk === 0 ? reject(`${what}: expected a socket address, got 0`) : sk;
+}
+
+/** A map key spells the socket as decimal text. */
+function socketText(text: string, what: string): number {
+  return /^-?\d{1,20}$/.test(text)
+    ? socket(Number(text), what)
+    : reject(`${what}: expected an integer, got ${describe(text)}`);
+}
+
+function str(value: unknown, what: string, maxChars: number): string {
+  if (typeof value !== 'string' || value.length > maxChars) {
+    reject(`${what}: expected a string of at most ${maxChars} characters, got ${describe(value)}`);
+  }
+  return value;
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6 = /^[0-9a-f:]*:[0-9a-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?$/i;
+
+function address(value: unknown, what: string): string {
+  const text = str(value, what, MAX_ADDR_CHARS);
+  return IPV4.test(text) || IPV6.test(text)
+    ? text
+    : reject(`${what}: expected an IPv4 or IPv6 address, got ${describe(text)}`);
+}
+
+function obj(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject(`${what}: expected an object, got ${describe(Array.isArray(value) ? 'an array' : value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function arity(data: unknown[], want: number): void {
+  if (data.length !== want) {
+    reject(`${describe(data[0])} event: expected ${want} fields, got ${data.length}`);
+  }
+}
+
+function totals(d: readonly unknown[], at: number, what: string): TcpTotals {
+  return {
+    txBytes: counter(d[at], `${what} tx_bytes`),
+    rxBytes: counter(d[at + 1], `${what} rx_bytes`),
+    txPackets: counter(d[at + 2], `${what} tx_packets`),
+    rxPackets: counter(d[at + 3], `${what} rx_packets`),
+    retransmits: counter(d[at + 4], `${what} retransmits`),
+  };
+}
+
+const OPEN_FIELDS = 13;
+const CLOSE_FIELDS = OPEN_FIELDS + 8;
+
+function openFields(d: unknown[], kind: string): Omit<TcpOpenEvent, 'kind'> {
+  const direction = d[4];
+  const allowed =
+    kind === 'seen' ? ['unknown'] : kind === 'open' ? ['outbound', 'inbound'] : ['outbound', 'inbound', 'unknown'];
+  if (typeof direction !== 'string' || !allowed.includes(direction)) {
+    reject(`${kind} direction: expected ${allowed.join(' or ')}, got ${describe(direction)}`);
+  }
+  return {
+    ts: timestamp(d[1], `${kind} ts`),
+    sk: socket(d[2], `${kind} sk`),
+    start: timestamp(d[3], `${kind} start`),
+    direction: direction as TcpDirection,
+    pid: u32(d[5], `${kind} pid`),
+    comm: str(d[6], `${kind} comm`, MAX_COMM_CHARS),
+    cgroup: counter(d[7], `${kind} cgroup`),
+    netns: u32(d[8], `${kind} netns`),
+    laddr: address(d[9], `${kind} laddr`),
+    lport: port(d[10], `${kind} lport`),
+    raddr: address(d[11], `${kind} raddr`),
+    rport: port(d[12], `${kind} rport`),
+  };
+}
+
+function valueLine(data: unknown): BpftraceLine {
+  if (!Array.isArray(data) || data.length === 0) {
+    return reject(`value line: expected a non-empty array, got ${describe(data)}`);
+  }
+  const d = data as unknown[];
+  const kind = d[0];
+  switch (kind) {
+    case 'hello': {
+      arity(d, 4);
+      const version = int(d[1], 'hello version', 0, U32_MAX);
+      if (version !== FORMAT_VERSION) {
+        reject(
+          `hello: format version ${version} is not supported; expected ${FORMAT_VERSION} (agent and connections.bt disagree)`
+        );
+      }
+      return { kind, version, ts: timestamp(d[2], 'hello ts'), intervalS: int(d[3], 'hello interval_s', 1, U32_MAX) };
+    }
+    case 'open':
+    case 'seen':
+      arity(d, OPEN_FIELDS);
+      return { kind, ...openFields(d, kind) };
+    case 'close':
+    case 'fail':
+      arity(d, CLOSE_FIELDS);
+      return {
+        kind,
+        ...openFields(d, kind),
+        totals: totals(d, OPEN_FIELDS, kind),
+        rttUs: u32(d[OPEN_FIELDS + 5], `${kind} rtt_us`),
+        resets: counter(d[OPEN_FIELDS + 6], `${kind} resets`),
+        errno: int(d[OPEN_FIELDS + 7], `${kind} errno`, 0, 4095),
+      };
+    case 'owner':
+      arity(d, 6);
+      return {
+        kind,
+        ts: timestamp(d[1], 'owner ts'),
+        sk: socket(d[2], 'owner sk'),
+        start: timestamp(d[3], 'owner start'),
+        pid: u32(d[4], 'owner pid'),
+        comm: str(d[5], 'owner comm', MAX_COMM_CHARS),
+      };
+    case 'reset': {
+      arity(d, 5);
+      const way = d[4];
+      if (way !== 'sent' && way !== 'received') {
+        reject(`reset way: expected sent or received, got ${describe(way)}`);
+      }
+      return {
+        kind,
+        ts: timestamp(d[1], 'reset ts'),
+        sk: socket(d[2], 'reset sk'),
+        start: timestamp(d[3], 'reset start'),
+        way,
+      };
+    }
+    case 'flush':
+      arity(d, 3);
+      return { kind, ts: timestamp(d[1], 'flush ts'), seq: counter(d[2], 'flush seq') };
+    case 'flushed':
+      arity(d, 5);
+      return {
+        kind,
+        ts: timestamp(d[1], 'flushed ts'),
+        seq: counter(d[2], 'flushed seq'),
+        untrackedResets: counter(d[3], 'flushed untracked_resets'),
+        tableFull: counter(d[4], 'flushed table_full'),
+      };
+    default:
+      return { kind: 'unknown', reason: `value line: unknown event ${describe(kind)}` };
+  }
+}
+
+/** Parses each entry of a map, keeping the good ones; `what` names the map in reasons. */
+function entries<T>(
+  map: Record<string, unknown>,
+  parse: (key: string, value: unknown) => T
+): { entries: T[]; skipped: number } {
+  const out: T[] = [];
+  let skipped = 0;
+  for (const [key, value] of Object.entries(map)) {
+    try {
+      out.push(parse(key, value));
+    } catch (e) {
+      if (!(e instanceof Reject)) {
+        throw e;
+      }
+      skipped++;
+    }
+  }
+  return { entries: out, skipped };
+}
+
+function tuple(value: unknown, n: number, what: string): unknown[] {
+  return Array.isArray(value) && value.length === n
+    ? value
+    : reject(`${what}: expected ${n} fields, got ${describe(value)}`);
+}
+
+/** "<sk>,<pid>" or "<probe>,<sk>,<pid>": the last two parts of a UDP key. */
+function udpKey(key: string, what: string): { head: string; sk: number; pid: number } {
+  const last = key.lastIndexOf(',');
+  const mid = key.lastIndexOf(',', last - 1);
+  if (last < 0) {
+    reject(`${what} key: expected "<sk>,<pid>", got ${describe(key)}`);
+  }
+  const pidText = key.slice(last + 1);
+  return {
+    head: mid < 0 ? '' : key.slice(0, mid),
+    sk: socketText(key.slice(mid + 1, last), `${what} sk`),
+    pid: /^\d{1,10}$/.test(pidText)
+      ? u32(Number(pidText), `${what} pid`)
+      : reject(`${what} pid: expected an integer, got ${describe(pidText)}`),
+  };
+}
+
+function mapLine(data: unknown): BpftraceLine {
+  const maps = Object.entries(obj(data, 'map line data'));
+  if (maps.length !== 1) {
+    return reject(`map line: expected exactly one map, got ${maps.length}`);
+  }
+  const [name, body] = maps[0];
+  if (name === '@tcp') {
+    const parsed = entries(obj(body, '@tcp'), (key, value) => {
+      const v = tuple(value, 7, '@tcp entry');
+      return {
+        sk: socketText(key, '@tcp key'),
+        start: timestamp(v[0], '@tcp start'),
+        totals: totals(v, 1, '@tcp'),
+        rttUs: u32(v[6], '@tcp rtt_us'),
+      };
+    });
+    return { kind: 'tcpSnapshot', ...parsed };
+  }
+  if (name === '@udp_id0' || name === '@udp_id1') {
+    const parsed = entries(obj(body, name), (key, value) => {
+      const { head, sk, pid } = udpKey(key, name);
+      if (head !== '') {
+        reject(`${name} key: expected "<sk>,<pid>", got ${describe(key)}`);
+      }
+      const v = tuple(value, 7, `${name} entry`);
+      return {
+        sk,
+        pid,
+        laddr: address(v[0], `${name} laddr`),
+        lport: port(v[1], `${name} lport`),
+        raddr: address(v[2], `${name} raddr`),
+        rport: port(v[3], `${name} rport`),
+        cgroup: counter(v[4], `${name} cgroup`),
+        netns: u32(v[5], `${name} netns`),
+        comm: str(v[6], `${name} comm`, MAX_COMM_CHARS),
+      };
+    });
+    return { kind: 'udpIdentities', ...parsed };
+  }
+  return { kind: 'unknown', reason: `map line: unknown map ${describe(name)}` };
+}
+
+const UDP_PROBES: Record<string, 'tx' | 'rx'> = {
+  'tracepoint:sock:sock_send_length': 'tx',
+  'tracepoint:sock:sock_recv_length': 'rx',
+};
+
+function statsLine(data: unknown): BpftraceLine {
+  const maps = Object.entries(obj(data, 'stats line data'));
+  if (maps.length !== 1) {
+    return reject(`stats line: expected exactly one map, got ${maps.length}`);
+  }
+  const [name, body] = maps[0];
+  if (name !== '@udp0' && name !== '@udp1') {
+    return { kind: 'unknown', reason: `stats line: unknown map ${describe(name)}` };
+  }
+  const parsed = entries(obj(body, name), (key, value) => {
+    const { head, sk, pid } = udpKey(key, name);
+    const way =
+      UDP_PROBES[head] ?? reject(`${name} probe: expected sock_send_length or sock_recv_length, got ${describe(head)}`);
+    const v = obj(value, `${name} entry`);
+    return { sk, pid, way, datagrams: counter(v.count, `${name} count`), bytes: counter(v.total, `${name} total`) };
+  });
+  return { kind: 'udpStats', ...parsed };
+}
+
+/** bpftrace 0.17 writes {"data": {"events": N}}; older and newer versions a top-level field. */
+function lostEventsLine(msg: Record<string, unknown>): BpftraceLine {
+  const data = msg.data;
+  const nested = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).events : undefined;
+  return { kind: 'lostEvents', count: counter(nested ?? msg.events ?? msg.count, 'lost_events events') };
+}
+
+function attachedProbesLine(msg: Record<string, unknown>): BpftraceLine {
+  const data = msg.data;
+  const nested = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).probes : undefined;
+  return { kind: 'attachedProbes', probes: u32(nested ?? msg.probes ?? msg.count, 'attached_probes probes') };
+}
+
+function helperErrorLine(msg: Record<string, unknown>): BpftraceLine {
+  return {
+    kind: 'helperError',
+    helper: typeof msg.helper === 'string' ? msg.helper.slice(0, 64) : '',
+    retcode: int(msg.retcode, 'helper_error retcode', -U32_MAX, U32_MAX),
+  };
+}
+
+export function parseBpftraceLine(line: string, maxLineChars = DEFAULT_MAX_LINE_CHARS): BpftraceLine {
+  if (line.length > maxLineChars) {
+    return {
+      kind: 'malformed',
+      reason: `line of ${line.length} characters is longer than the limit of ${maxLineChars}`,
+    };
+  }
+  let msg: Record<string, unknown>;
+  try {
+    msg = obj(JSON.parse(line), 'line');
+  } catch (e) {
+    const why = e instanceof Reject ? e.message : 'not valid JSON';
+    return { kind: 'malformed', reason: `${why}: ${describe(line)}` };
+  }
+  try {
+    switch (msg.type) {
+      case 'value':
+        return valueLine(msg.data);
+      case 'map':
+        return mapLine(msg.data);
+      case 'stats':
+        return statsLine(msg.data);
+      case 'lost_events':
+        return lostEventsLine(msg);
+      case 'helper_error':
+        return helperErrorLine(msg);
+      case 'attached_probes':
+        return attachedProbesLine(msg);
+      default:
+        return { kind: 'unknown', reason: `unknown line type ${describe(msg.type)}` };
+    }
+  } catch (e) {
+    if (e instanceof Reject) {
+      return { kind: 'malformed', reason: e.message };
+    }
+    // Only a bug can get here; the contract is that a line never takes the agent down.
+    return { kind: 'malformed', reason: `parser error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
