@@ -57,6 +57,7 @@ export interface SupervisorStatus {
   pid: number | undefined;
   probesAttached: number | undefined;
   expectedProbes: number;
+  /** bpftrace starts after an unexpected exit, failed retries included. */
   restarts: number;
   gaps: Gap[];
   linesRead: number;
