@@ -1,0 +1,102 @@
+import type { ConnectionRow, ConnectionState, ContainerMetadataRow, Direction, Protocol } from '../../shared/schema';
+import type { LocalEndpoints } from './localEndpoints';
+
+/** What the agent knows about a process: the ProcessInfoCache in production. */
+export interface ProcessAttribution {
+  readonly comm: string;
+  readonly containerId: string;
+}
+export type AttributeProcess = (pid: number) => ProcessAttribution;
+
+export type SideMetadata = Pick<ContainerMetadataRow, 'cluster' | 'namespace' | 'deployment' | 'pod' | 'container'>;
+/** container id -> its metadata, or undefined while unknown. */
+export type LookupMetadata = (containerId: string) => SideMetadata | undefined;
+
+export const NO_ATTRIBUTION: AttributeProcess = () => ({ comm: '', containerId: '' });
+export const NO_METADATA: LookupMetadata = () => undefined;
+
+export interface IntervalCounters {
+  readonly bytesTx: number;
+  readonly bytesRx: number;
+  readonly packetsTx: number;
+  readonly packetsRx: number;
+  readonly retransmits: number;
+  readonly resets: number;
+}
+
+/** A row before enrichment: everything the trackers know themselves. */
+export interface RowDraft {
+  readonly tsMs: number;
+  readonly connectionId: string;
+  readonly pid: number;
+  readonly comm: string;
+  readonly protocol: Protocol;
+  readonly direction: Direction;
+  readonly netns: number;
+  readonly localIp: string;
+  readonly localPort: number;
+  readonly localContainerId: string;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly counters: IntervalCounters;
+  readonly rttUs: number;
+  readonly state: ConnectionState;
+  readonly opened: 0 | 1;
+  readonly durationMs: number;
+}
+
+export interface RowContext {
+  readonly node: string;
+  readonly endpoints: LocalEndpoints;
+  readonly metadata: LookupMetadata;
+}
+
+function side<P extends 'local' | 'remote'>(prefix: P, meta: SideMetadata | undefined) {
+  return {
+    [`${prefix}_cluster`]: meta?.cluster ?? '',
+    [`${prefix}_namespace`]: meta?.namespace ?? '',
+    [`${prefix}_deployment`]: meta?.deployment ?? '',
+    [`${prefix}_pod`]: meta?.pod ?? '',
+    [`${prefix}_container`]: meta?.container ?? '',
+  } as Record<`${P}_${keyof SideMetadata}`, string>;
+}
+
+/**
+ * Adds what the node knows beyond the socket: metadata of this side's container, and when the peer
+ * is another socket on this node, the peer's container, metadata and node. Peers elsewhere keep
+ * '' here; joining them by remote_ip is a later stage's job.
+ */
+export function buildConnectionRow(d: RowDraft, ctx: RowContext): ConnectionRow {
+  const peer = ctx.endpoints.lookup({ protocol: d.protocol, ip: d.remoteIp, port: d.remotePort, netns: d.netns });
+  const meta = (id: string | undefined) => (id ? ctx.metadata(id) : undefined);
+  return {
+    ts: d.tsMs,
+    connection_id: d.connectionId,
+    node: ctx.node,
+    pid: d.pid,
+    comm: d.comm,
+    protocol: d.protocol,
+    direction: d.direction,
+    local_ip: d.localIp,
+    local_port: d.localPort,
+    local_container_id: d.localContainerId,
+    ...side('local', meta(d.localContainerId)),
+    remote_ip: d.remoteIp,
+    remote_port: d.remotePort,
+    remote_container_id: peer ?? '',
+    ...side('remote', meta(peer)),
+    remote_node: peer === undefined ? '' : ctx.node,
+    remote_service: '',
+    remote_dns_name: '',
+    bytes_tx: d.counters.bytesTx,
+    bytes_rx: d.counters.bytesRx,
+    packets_tx: d.counters.packetsTx,
+    packets_rx: d.counters.packetsRx,
+    retransmits: d.counters.retransmits,
+    resets: d.counters.resets,
+    rtt_us: d.rttUs,
+    state: d.state,
+    opened: d.opened,
+    duration_ms: d.durationMs,
+  };
+}

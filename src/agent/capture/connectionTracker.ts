@@ -1,0 +1,427 @@
+import type { Direction } from '../../shared/schema';
+import type { TcpCloseEvent, TcpOpenEvent, TcpSnapshotEntry, TcpTotals } from './bpftraceLine';
+import type { AttributeProcess, IntervalCounters, RowDraft } from './connectionRow';
+import { connectionId } from './connectionId';
+import { guessDirection, type PortRange } from './directionGuess';
+import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
+
+/**
+ * TCP connections from connections.bt events to per-interval rows of deltas.
+ *
+ * The kernel reports running totals (in @tcp at each flush, exact on the close line); each row
+ * carries the difference from the totals the previous row carried, so the rows of a connection
+ * sum to its close line. Every live connection gets a row at every flush, with zero deltas when it
+ * was idle; a closed one gets its final row at the first flush after its close line, so a
+ * connection that opens and closes within one interval is one row.
+ *
+ * Choices worth knowing:
+ * - "seen" connections predate bpftrace, so their totals include traffic from before the agent
+ *   (or from before a bpftrace restart, already reported). Their first @tcp entry is taken as a
+ *   baseline: they count only what happened after it, and they are not counted as opened. One
+ *   that closes before any flush reports no bytes.
+ * - A full table refuses new connections rather than evicting live ones, like the kernel's own
+ *   @conn: an evicted connection's later close line would count its history twice, while a
+ *   refused one still gets one exact row from its close line (which carries everything).
+ * - Resets: an abortive close sends its RST after the close line. Reset lines after the close
+ *   are folded into the closing row while it waits for the flush; one that arrives later still
+ *   is emitted on a follow-up 'active' row with only resets set, so sum(resets) stays right
+ *   without counting a second close.
+ * - A failed connect (never established) is one 'failed' row with opened = 0: sum(opened)
+ *   counts connections that were established.
+ */
+
+export interface ConnectionTrackerOptions {
+  readonly node: string;
+  readonly endpoints: LocalEndpoints;
+  readonly attribute: AttributeProcess;
+  readonly toEpochMs: (monotonicNs: number) => number;
+  readonly maxConnections: number;
+  readonly ephemeralPorts: PortRange;
+}
+
+export interface ConnectionTrackerStats {
+  readonly live: number;
+  readonly seenConnections: number;
+  /** New connections not tracked live because the table was full (their close still counts). */
+  readonly untrackedConnections: number;
+  /** Remembered closed connections or early lines dropped before their time to bound memory. */
+  readonly evictions: number;
+  /** owner/reset lines for connections that never showed up within their wait. */
+  readonly orphanLines: number;
+  /** Totals that went down: the kernel contradicting itself, or a socket address reused. */
+  readonly counterRegressions: number;
+}
+
+const ZERO: TcpTotals = { txBytes: 0, rxBytes: 0, txPackets: 0, rxPackets: 0, retransmits: 0 };
+/** Flushes that a closed connection, or a line for a connection not yet seen, is kept for. */
+const LINGER_FLUSHES = 2;
+/** Reset lines whose times are kept per connection; a connection rarely sees more than two. */
+const MAX_RESETS = 16;
+
+interface Conn {
+  readonly id: string;
+  readonly identity: Omit<TcpOpenEvent, 'kind' | 'ts' | 'pid' | 'comm'>;
+  readonly endpoint: LocalEndpoint;
+  readonly direction: Direction;
+  readonly seen: boolean;
+  pid: number;
+  comm: string;
+  containerId: string;
+  /** Totals the rows so far add up to; undefined for a seen connection before its baseline. */
+  emitted: TcpTotals | undefined;
+  latest: TcpTotals | undefined;
+  rttUs: number;
+  /** Times of the reset lines applied before the close line; one may still be after the close. */
+  resetTs: number[];
+  /** Reset lines beyond the ones whose times are kept, taken as before the close. */
+  resetsUntimed: number;
+  resetsEmitted: number;
+  rows: number;
+  close: TcpCloseEvent | undefined;
+  resetsAfterClose: number;
+}
+
+interface Tombstone {
+  readonly conn: Conn;
+  lateResets: number;
+  flushesLeft: number;
+}
+
+interface Early {
+  owner?: { pid: number; comm: string };
+  resetTs: number[];
+  flushesLeft: number;
+}
+
+const keyOf = (sk: number, start: number) => `${sk}/${start}`;
+
+function minus(a: TcpTotals, b: TcpTotals): TcpTotals | undefined {
+  const d = {
+    txBytes: a.txBytes - b.txBytes,
+    rxBytes: a.rxBytes - b.rxBytes,
+    txPackets: a.txPackets - b.txPackets,
+    rxPackets: a.rxPackets - b.rxPackets,
+    retransmits: a.retransmits - b.retransmits,
+  };
+  return Object.values(d).some((v) => v < 0) ? undefined : d;
+}
+
+function counters(t: TcpTotals, resets: number): IntervalCounters {
+  return {
+    bytesTx: t.txBytes,
+    bytesRx: t.rxBytes,
+    packetsTx: t.txPackets,
+    packetsRx: t.rxPackets,
+    retransmits: t.retransmits,
+    resets,
+  };
+}
+
+export class ConnectionTracker {
+  private readonly live = new Map<string, Conn>();
+  private readonly closed = new Map<string, Tombstone>();
+  private readonly early = new Map<string, Early>();
+  private seenConnections = 0;
+  private untrackedConnections = 0;
+  private evictions = 0;
+  private orphanLines = 0;
+  private counterRegressions = 0;
+
+  constructor(private readonly opts: ConnectionTrackerOptions) {}
+
+  open(e: TcpOpenEvent): void {
+    const key = keyOf(e.sk, e.start);
+    if (this.live.has(key) || this.closed.has(key)) {
+      return; // a repeat, or an open that arrived after its close
+    }
+    if (this.live.size >= this.opts.maxConnections) {
+      this.untrackedConnections++;
+      return;
+    }
+    const conn = this.create(key, e);
+    const early = this.takeEarly(key);
+    if (early?.owner) {
+      this.setOwner(conn, early.owner.pid, early.owner.comm);
+    }
+    early?.resetTs.forEach((ts) => this.addReset(conn, ts));
+  }
+
+  owner(e: { sk: number; start: number; pid: number; comm: string }): void {
+    const key = keyOf(e.sk, e.start);
+    const conn = this.live.get(key);
+    if (conn !== undefined) {
+      this.setOwner(conn, e.pid, e.comm);
+    } else if (!this.closed.has(key)) {
+      this.earlyFor(key).owner = { pid: e.pid, comm: e.comm };
+    }
+  }
+
+  reset(e: { ts: number; sk: number; start: number }): void {
+    const key = keyOf(e.sk, e.start);
+    const conn = this.live.get(key);
+    const tomb = this.closed.get(key);
+    if (conn !== undefined) {
+      if (conn.close === undefined) {
+        this.addReset(conn, e.ts);
+      } else if (e.ts > conn.close.ts) {
+        conn.resetsAfterClose++;
+      } // else: already in the close line's count
+    } else if (tomb !== undefined) {
+      if (e.ts > tomb.conn.close!.ts) {
+        tomb.lateResets++;
+      }
+    } else {
+      const early = this.earlyFor(key);
+      if (early.resetTs.length < MAX_RESETS) {
+        early.resetTs.push(e.ts);
+      } else {
+        this.orphanLines++;
+      }
+    }
+  }
+
+  close(e: TcpCloseEvent): void {
+    const key = keyOf(e.sk, e.start);
+    if (this.closed.has(key)) {
+      return;
+    }
+    // No open line for a failed connect, nor for one whose open was lost or refused for room: the
+    // close line has everything, and holding it until the flush is bounded by the lines per interval.
+    const conn = this.live.get(key) ?? this.create(key, e);
+    if (conn.close !== undefined) {
+      return;
+    }
+    conn.close = e;
+    if (conn.pid === 0 && e.pid !== 0) {
+      this.setOwner(conn, e.pid, e.comm);
+    }
+    const early = this.takeEarly(key);
+    // Read before the close line but sent after it (another CPU): not in the close line's count.
+    const after = (ts: number) => ts > e.ts;
+    conn.resetsAfterClose += conn.resetTs.filter(after).length + (early?.resetTs.filter(after).length ?? 0);
+  }
+
+  snapshot(entries: readonly TcpSnapshotEntry[]): void {
+    for (const s of entries) {
+      const key = keyOf(s.sk, s.start);
+      const conn = this.live.get(key);
+      if (conn === undefined) {
+        // A connect still in SYN_SENT that retransmitted, or a connection closed meanwhile.
+        continue;
+      }
+      if (conn.close !== undefined) {
+        continue; // the close line is exact and later than any snapshot
+      }
+      if (conn.emitted === undefined) {
+        conn.emitted = s.totals;
+      } else if (conn.latest !== undefined && minus(s.totals, conn.latest) === undefined) {
+        this.counterRegressions++;
+        continue;
+      }
+      conn.latest = s.totals;
+      conn.rttUs = s.rttUs;
+    }
+  }
+
+  /** Rows for the interval that ends at monotonic time `ts`. */
+  flush(ts: number): RowDraft[] {
+    const rows: RowDraft[] = [];
+    const tsMs = this.opts.toEpochMs(ts);
+    for (const [key, conn] of this.live) {
+      if (conn.close === undefined) {
+        rows.push(this.liveRow(conn, tsMs));
+        continue;
+      }
+      rows.push(this.closeRow(conn));
+      this.live.delete(key);
+      this.closed.set(key, { conn, lateResets: 0, flushesLeft: LINGER_FLUSHES });
+    }
+    for (const [key, tomb] of this.closed) {
+      if (tomb.lateResets > 0) {
+        rows.push(this.draft(tomb.conn, tsMs, counters(ZERO, tomb.lateResets), 'active', 0, 0));
+        tomb.lateResets = 0;
+      }
+      if (--tomb.flushesLeft < 0) {
+        this.forgetTombstone(key, tomb);
+      }
+    }
+    this.evictOverflow();
+    for (const [key, early] of this.early) {
+      if (--early.flushesLeft < 0) {
+        this.early.delete(key);
+        this.orphanLines += early.resetTs.length + (early.owner ? 1 : 0);
+      }
+    }
+    return rows;
+  }
+
+  /** A new bpftrace run: its sockets start over. Returns the live connections dropped. */
+  clear(): number {
+    const abandoned = this.live.size;
+    for (const conn of this.live.values()) {
+      this.opts.endpoints.remove(conn.endpoint);
+    }
+    for (const tomb of this.closed.values()) {
+      this.opts.endpoints.remove(tomb.conn.endpoint);
+    }
+    this.live.clear();
+    this.closed.clear();
+    this.early.clear();
+    return abandoned;
+  }
+
+  stats(): ConnectionTrackerStats {
+    const { seenConnections, untrackedConnections, evictions, orphanLines, counterRegressions } = this;
+    return { live: this.live.size, seenConnections, untrackedConnections, evictions, orphanLines, counterRegressions };
+  }
+
+  private create(key: string, e: Omit<TcpOpenEvent, 'kind'>): Conn {
+    const { sk, start, cgroup, netns, laddr, lport, raddr, rport } = e;
+    const seen = e.direction === 'unknown';
+    const conn: Conn = {
+      id: connectionId(this.opts.node, 'tcp', sk, start),
+      identity: { sk, start, direction: e.direction, cgroup, netns, laddr, lport, raddr, rport },
+      endpoint: { protocol: 'tcp', ip: laddr, port: lport, netns },
+      direction: seen ? guessDirection(lport, rport, this.opts.ephemeralPorts) : e.direction,
+      seen,
+      pid: 0,
+      comm: '',
+      containerId: '',
+      emitted: seen ? undefined : ZERO,
+      latest: seen ? undefined : ZERO,
+      rttUs: 0,
+      resetTs: [],
+      resetsUntimed: 0,
+      resetsEmitted: 0,
+      rows: 0,
+      close: undefined,
+      resetsAfterClose: 0,
+    };
+    this.live.set(key, conn);
+    this.seenConnections += seen ? 1 : 0;
+    this.opts.endpoints.add(conn.endpoint, '');
+    if (e.pid !== 0) {
+      this.setOwner(conn, e.pid, e.comm);
+    }
+    return conn;
+  }
+
+  private setOwner(conn: Conn, pid: number, comm: string): void {
+    if (conn.pid !== 0 || pid === 0) {
+      return;
+    }
+    const who = this.opts.attribute(pid);
+    conn.pid = pid;
+    conn.comm = comm || who.comm;
+    conn.containerId = who.containerId;
+    this.opts.endpoints.update(conn.endpoint, who.containerId);
+  }
+
+  private liveRow(conn: Conn, tsMs: number): RowDraft {
+    let delta = ZERO;
+    if (conn.emitted !== undefined && conn.latest !== undefined) {
+      delta = minus(conn.latest, conn.emitted) ?? ZERO;
+      conn.emitted = conn.latest;
+    }
+    const seen = conn.resetTs.length + conn.resetsUntimed;
+    const resets = seen - conn.resetsEmitted;
+    conn.resetsEmitted = seen;
+    const first = conn.rows === 0 && !conn.seen;
+    return this.draft(conn, tsMs, counters(delta, resets), first ? 'open' : 'active', first ? 1 : 0, 0);
+  }
+
+  private closeRow(conn: Conn): RowDraft {
+    const close = conn.close!;
+    // A seen connection without a baseline reports nothing rather than its whole history.
+    const base = conn.emitted ?? close.totals;
+    let delta = minus(close.totals, base);
+    if (delta === undefined) {
+      this.counterRegressions++;
+      delta = ZERO;
+    }
+    const resets = Math.max(0, close.resets + conn.resetsAfterClose - conn.resetsEmitted);
+    conn.resetsEmitted += resets;
+    conn.resetsAfterClose = 0;
+    conn.rttUs = close.rttUs;
+    const failed = close.kind === 'fail';
+    const opened = conn.rows === 0 && !conn.seen && !failed ? 1 : 0;
+    const durationMs = Math.max(0, Math.floor((close.ts - close.start) / 1e6));
+    const tsMs = this.opts.toEpochMs(close.ts);
+    return this.draft(conn, tsMs, counters(delta, resets), failed ? 'failed' : 'closed', opened, durationMs);
+  }
+
+  private draft(
+    conn: Conn,
+    tsMs: number,
+    c: IntervalCounters,
+    state: RowDraft['state'],
+    opened: 0 | 1,
+    durationMs: number
+  ): RowDraft {
+    conn.rows++;
+    const { netns, laddr, lport, raddr, rport } = conn.identity;
+    return {
+      tsMs,
+      connectionId: conn.id,
+      pid: conn.pid,
+      comm: conn.comm,
+      protocol: 'tcp',
+      direction: conn.direction,
+      netns,
+      localIp: laddr,
+      localPort: lport,
+      localContainerId: conn.containerId,
+      remoteIp: raddr,
+      remotePort: rport,
+      counters: c,
+      rttUs: conn.rttUs,
+      state,
+      opened,
+      durationMs,
+    };
+  }
+
+  private addReset(conn: Conn, ts: number): void {
+    if (conn.resetTs.length < MAX_RESETS) {
+      conn.resetTs.push(ts);
+    } else {
+      conn.resetsUntimed++;
+    }
+  }
+
+  private earlyFor(key: string): Early {
+    let early = this.early.get(key);
+    if (early === undefined) {
+      if (this.early.size >= this.opts.maxConnections) {
+        this.early.delete(this.early.keys().next().value as string);
+        this.evictions++;
+      }
+      early = { resetTs: [], flushesLeft: LINGER_FLUSHES };
+      this.early.set(key, early);
+    }
+    return early;
+  }
+
+  private takeEarly(key: string): Early | undefined {
+    const early = this.early.get(key);
+    this.early.delete(key);
+    return early;
+  }
+
+  private forgetTombstone(key: string, tomb: Tombstone): void {
+    this.closed.delete(key);
+    this.opts.endpoints.remove(tomb.conn.endpoint);
+  }
+
+  /** Oldest first: Maps iterate in insertion order. */
+  private evictOverflow(): void {
+    const cap = this.opts.maxConnections;
+    for (const [key, tomb] of this.closed) {
+      if (this.closed.size <= cap) {
+        break;
+      }
+      this.forgetTombstone(key, tomb);
+      this.evictions++;
+    }
+  }
+}
