@@ -1,0 +1,241 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectionRow } from '../../shared/schema';
+import { createCapturePipeline, type CapturePipelineOptions } from './capturePipeline';
+import { parseBpftraceLine, type TcpCloseEvent } from './bpftraceLine';
+
+// A recording of bpf/lab/run.sh 3 (3 % loss, 1 s flush) and what the lab's programs themselves sent.
+const read = (name: string) =>
+  readFileSync(join(__dirname, 'fixtures', name), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+const lab = read('lab.bpftrace.jsonl');
+const truth = read('lab.truth.jsonl').map((l) => JSON.parse(l));
+
+const CLIENT_PID: number = truth.find((t) => t.side === 'client').pid;
+const SERVER_PID: number = truth.find((t) => t.side === 'server').pid;
+const CLIENT_CT = 'a'.repeat(64);
+const SERVER_CT = 'b'.repeat(64);
+const HELLO_TS: number = JSON.parse(lab[1]).data[2];
+const WALL_AT_HELLO = 1_700_000_000_000;
+
+function replay(lines: string[], extra: Partial<CapturePipelineOptions> = {}) {
+  const pipeline = createCapturePipeline({
+    node: 'node-1',
+    clock: { nowMs: () => WALL_AT_HELLO, monotonicNs: () => HELLO_TS },
+    attribute: (pid) => ({
+      comm: 'from-proc',
+      containerId: pid === CLIENT_PID ? CLIENT_CT : pid === SERVER_PID ? SERVER_CT : '',
+    }),
+    ...extra,
+  });
+  for (const line of lines) {
+    pipeline.handleLine(line);
+  }
+  pipeline.drain();
+  return { pipeline, rows: pipeline.takeRows() };
+}
+
+const closeLines = lab
+  .map((l) => parseBpftraceLine(l))
+  .filter((e): e is TcpCloseEvent => e.kind === 'close' || e.kind === 'fail');
+
+function rowsOf(rows: ConnectionRow[], local: string, port: number): ConnectionRow[] {
+  return rows.filter((r) => r.protocol === 'tcp' && r.local_ip === local && r.local_port === port);
+}
+
+function sum(
+  rows: ConnectionRow[],
+  k: 'bytes_tx' | 'bytes_rx' | 'packets_tx' | 'packets_rx' | 'retransmits' | 'resets'
+) {
+  return rows.reduce((s, r) => s + r[k], 0);
+}
+
+test('lab: the rows of every TCP connection sum to its close line, one final row each', () => {
+  const { rows } = replay(lab);
+  assert.equal(closeLines.length, 14);
+  for (const c of closeLines) {
+    const mine = rows.filter(
+      (r) => r.protocol === 'tcp' && r.local_port === c.lport && r.remote_port === c.rport && r.local_ip === c.laddr
+    );
+    const label = `${c.laddr}:${c.lport}->${c.raddr}:${c.rport}`;
+    assert.equal(new Set(mine.map((r) => r.connection_id)).size, 1, `${label}: one connection_id`);
+    assert.deepEqual(
+      [
+        sum(mine, 'bytes_tx'),
+        sum(mine, 'bytes_rx'),
+        sum(mine, 'packets_tx'),
+        sum(mine, 'packets_rx'),
+        sum(mine, 'retransmits'),
+      ],
+      [c.totals.txBytes, c.totals.rxBytes, c.totals.txPackets, c.totals.rxPackets, c.totals.retransmits],
+      label
+    );
+    const last = mine[mine.length - 1];
+    assert.equal(last.state, c.kind === 'fail' ? 'failed' : 'closed', label);
+    assert.equal(mine.filter((r) => r.state === 'closed' || r.state === 'failed').length, 1, label);
+    assert.equal(
+      last.ts,
+      Math.floor(WALL_AT_HELLO + (c.ts - HELLO_TS) / 1e6),
+      `${label}: closing row at the close time`
+    );
+    assert.equal(last.duration_ms, Math.floor((c.ts - c.start) / 1e6), label);
+    assert.equal(sum(mine, 'resets') >= c.resets, true, label);
+  }
+});
+
+test('lab: TCP byte counts equal what the programs sent and received', () => {
+  const { rows } = replay(lab);
+  for (const t of truth.filter((x) => x.proto === 'tcp')) {
+    const mine = rowsOf(rows, t.laddr, t.lport).filter((r) => r.remote_port === t.rport);
+    assert.deepEqual([sum(mine, 'bytes_tx'), sum(mine, 'bytes_rx')], [t.tx_bytes, t.rx_bytes], JSON.stringify(t));
+    assert.equal(mine[0].pid, t.pid, 'inbound pid comes from the owner line');
+    assert.equal(mine[0].direction, t.side === 'client' ? 'outbound' : 'inbound');
+  }
+});
+
+test('lab: a connection across five flushes has a row in each, open then active then closed', () => {
+  const { rows } = replay(lab);
+  const paced = rowsOf(rows, '10.200.0.1', 42404);
+  assert.deepEqual(
+    paced.map((r) => r.state),
+    ['open', 'active', 'active', 'active', 'active', 'closed']
+  );
+  assert.deepEqual(
+    paced.map((r) => r.opened),
+    [1, 0, 0, 0, 0, 0]
+  );
+  const flushTs = paced.slice(0, 5).map((r) => r.ts);
+  assert.deepEqual(
+    flushTs.map((ts, i) => ts - flushTs[0] - i * 1000),
+    [0, 0, 0, 0, 0],
+    'one row per 1 s flush'
+  );
+});
+
+test('lab: open and close within one interval is one row with opened = 1; a failed connect one failed row', () => {
+  const { rows } = replay(lab);
+  const upload = rowsOf(rows, '10.200.0.1', 42414);
+  assert.equal(upload.length, 1);
+  assert.equal(upload[0].state, 'closed');
+  assert.equal(upload[0].opened, 1);
+  for (const port of [41515, 52775]) {
+    const failed = rowsOf(rows, '10.200.0.1', port);
+    assert.equal(failed.length, 1);
+    assert.deepEqual([failed[0].state, failed[0].opened, failed[0].bytes_tx], ['failed', 0, 0]);
+  }
+  assert.equal(rowsOf(rows, '10.200.0.1', 52775)[0].retransmits, 5, 'the timed-out connect retransmitted its SYN');
+});
+
+test('lab: the abortive close counts its reset once, though the reset line follows the close line', () => {
+  const { rows } = replay(lab);
+  const client = rowsOf(rows, '10.200.0.1', 42416);
+  const server = rowsOf(rows, '10.200.0.2', 5001).filter((r) => r.remote_port === 42416);
+  assert.equal(sum(client, 'resets'), 1);
+  assert.equal(sum(server, 'resets'), 1);
+  assert.equal(sum(rowsOf(rows, '10.200.0.1', 41515), 'resets'), 1, 'the refused connect got one RST');
+});
+
+test('lab: a peer on this node names its container; attribution and metadata fill both sides', () => {
+  const meta = (id: string) =>
+    id === SERVER_CT
+      ? { cluster: 'c1', namespace: 'shop', deployment: 'api', pod: 'api-1', container: 'api' }
+      : undefined;
+  const { rows } = replay(lab, { metadata: meta });
+  const client = rowsOf(rows, '10.200.0.1', 42376)[0];
+  assert.equal(client.local_container_id, CLIENT_CT);
+  assert.equal(client.remote_container_id, SERVER_CT);
+  assert.equal(client.remote_node, 'node-1');
+  assert.deepEqual(
+    [client.remote_namespace, client.remote_deployment, client.remote_pod, client.local_namespace],
+    ['shop', 'api', 'api-1', '']
+  );
+  const server = rowsOf(rows, '10.200.0.2', 5001).find((r) => r.remote_port === 42376)!;
+  assert.deepEqual(
+    [server.local_container_id, server.remote_container_id, server.local_pod],
+    [SERVER_CT, CLIENT_CT, 'api-1']
+  );
+  assert.equal(server.comm, 'nm-server', 'comm is the event’s, not /proc’s');
+  const refused = rowsOf(rows, '10.200.0.1', 41515)[0];
+  assert.deepEqual([refused.remote_container_id, refused.remote_node], ['', ''], 'nothing listens on the peer port');
+});
+
+test('lab: UDP rows are the per-interval counts of each socket and pid', () => {
+  const { rows } = replay(lab);
+  const udp = rows.filter((r) => r.protocol === 'udp');
+  for (const t of truth.filter((x) => x.proto === 'udp' && x.side === 'client')) {
+    const mine = udp.filter((r) => r.local_port === t.lport && r.pid === t.pid);
+    assert.equal(mine.length, 1, JSON.stringify(t));
+    assert.deepEqual(
+      [mine[0].bytes_tx, mine[0].packets_tx, mine[0].bytes_rx, mine[0].packets_rx],
+      [t.tx_bytes, t.tx_datagrams, t.rx_bytes, t.rx_datagrams]
+    );
+    assert.deepEqual([mine[0].direction, mine[0].state, mine[0].opened, mine[0].comm], ['outbound', 'open', 1, t.comm]);
+  }
+  const server = udp.filter((r) => r.local_port === 5353);
+  assert.deepEqual(
+    [server.length, server[0].direction, server[0].bytes_rx, server[0].bytes_tx],
+    [1, 'inbound', 532000, 512000]
+  );
+});
+
+test('lab: replaying the same lines gives identical rows (connection_id is deterministic)', () => {
+  const a = replay(lab).rows;
+  const b = replay(lab).rows;
+  assert.deepEqual(a, b);
+  assert.ok(a.every((r) => /^\d{1,20}$/.test(r.connection_id) && BigInt(r.connection_id) < 2n ** 64n));
+  const other = createCapturePipeline({ node: 'node-2', clock: { nowMs: () => 0, monotonicNs: () => 0 } });
+  lab.forEach((l) => other.handleLine(l));
+  other.drain();
+  assert.notEqual(other.takeRows()[0].connection_id, a[0].connection_id, 'the node is part of the id');
+});
+
+test('lab: counters for agent_health', () => {
+  const { pipeline } = replay([
+    ...lab,
+    '{"type": "lost_events", "data": {"events": 7}}',
+    '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 1, "col": 1}',
+    '{"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 1, "col": 1}',
+    'garbage',
+    '{"type": "printf", "data": "x"}',
+  ]);
+  const s = pipeline.stats();
+  assert.equal(s.linesRead, lab.length + 5);
+  assert.deepEqual(
+    [s.lostEvents, s.mapFullErrors, s.otherHelperErrors, s.malformedLines, s.unknownLines],
+    [7, 1, 1, 1, 1]
+  );
+  assert.deepEqual([s.probesAttached, s.bpftraceRuns, s.untrackedResets, s.live, s.buffered], [12, 1, 1, 0, 0]);
+  assert.equal(s.linesByKind.open, 12);
+  assert.equal(s.rowsEmitted, replay(lab).rows.length);
+  assert.match(s.lastRejectReason, /unknown line type "printf"/);
+});
+
+test('rows wait for the reorder window, then come out', () => {
+  let now = HELLO_TS;
+  const pipeline = createCapturePipeline({
+    node: 'n',
+    clock: { nowMs: () => WALL_AT_HELLO, monotonicNs: () => now },
+    reorderWindowMs: 100,
+  });
+  const firstFlush = lab.findIndex((l) => l.includes('["flush",'));
+  const flushTs: number = JSON.parse(lab[firstFlush]).data[1];
+  lab.slice(0, firstFlush + 5).forEach((l) => pipeline.handleLine(l)); // through the first flushed line
+  now = flushTs + 50e6;
+  assert.equal(
+    pipeline.takeRows().filter((r) => r.ts === Math.floor(WALL_AT_HELLO + (flushTs - HELLO_TS) / 1e6)).length,
+    0
+  );
+  now = flushTs + 100e6;
+  assert.ok(pipeline.takeRows().length > 0);
+});
+
+test('options are checked with a message that names them', () => {
+  assert.throws(
+    () => createCapturePipeline({ node: 'n', maxConnections: 0 }),
+    /maxConnections: expected a positive integer, got 0/
+  );
+  assert.throws(() => createCapturePipeline({ node: '' }), /node: expected the host name/);
+});
