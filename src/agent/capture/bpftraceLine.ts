@@ -306,7 +306,7 @@ function valueLine(data: unknown): BpftraceLine {
   }
 }
 
-/** Parses each entry of a map, keeping the good ones; `what` names the map in reasons. */
+/** Parses each entry of a map, keeping the good ones and counting the rest. */
 function entries<T>(
   map: Record<string, unknown>,
   parse: (key: string, value: unknown) => T
