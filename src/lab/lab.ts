@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { addressPlan, type AddressPlan } from './addressPlan';
 import { cgroup2Mount } from './cgroup2Mount';
 import { hostCommand } from './hostCommand';
-import { labNames, runIdOfName, type LabNames } from './labNames';
+import { labNames, type LabNames } from './labNames';
 import { spawnPlaced, type LabProcess } from './labProcess';
 import { claimSubnet, cleanupStale, teardownRun } from './labResources';
 import { checkBlackhole, checkLossPercent, nftLabScript, type Blackhole } from './nftLabTable';
@@ -201,9 +201,10 @@ export class Lab {
     this.checkOpen();
     checkLossPercent(percent);
     const link = typeof target === 'string' ? target : target.hostVeth;
-    if (runIdOfName(link) !== this.runId) {
+    const links = this.pods.map((p) => p.hostVeth);
+    if (!links.includes(link)) {
       throw new Error(
-        `lab: link ${JSON.stringify(link)} is not one of this lab's (names start with ${this.names.bridge})`
+        `lab: link ${JSON.stringify(link)} is not a pod link of this lab; expected one of ${links.join(', ')}`
       );
     }
     this.lossByInterface.set(link, percent);

@@ -83,6 +83,28 @@ function runIdsOnHost(cgroupRoot: string | undefined): Set<string> {
   return new Set([...ids, ...readClaims().map((c) => c.runId)]);
 }
 
+/** Everything of one run still on the host, described ("netns nmlab…-web"); [] once torn down. */
+export function resourcesOfRun(runId: string): string[] {
+  const mine = (name: string) => runIdOfName(name) === runId;
+  const cgroupRoot = cgroup2Mount();
+  const slice = labNames(runId).slice;
+  return [
+    ...netnsNames()
+      .filter(mine)
+      .map((n) => `netns ${n}`),
+    ...linkNames()
+      .filter(mine)
+      .map((n) => `link ${n}`),
+    ...labTables()
+      .filter(mine)
+      .map((n) => `nft table bridge ${n}`),
+    ...(cgroupRoot !== undefined && existsSync(join(cgroupRoot, slice)) ? [`cgroup ${slice}`] : []),
+    ...readClaims()
+      .filter((c) => c.runId === runId)
+      .map((c) => `claim ${claimPath(c.subnet)}`),
+  ];
+}
+
 /** Removes leftovers of runs whose process is gone; returns their run ids. */
 export function cleanupStale(): string[] {
   const cgroupRoot = cgroup2Mount();

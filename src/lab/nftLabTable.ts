@@ -39,12 +39,20 @@ export function checkBlackhole({ ip, port }: Blackhole): void {
   }
 }
 
+/** The kernel's own limits (IFNAMSIZ), and nothing that could end the quoted string in the rule. */
+function checkInterfaceName(ifname: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) {
+    throw new Error(`interface ${JSON.stringify(ifname)}: expected 1-15 of A-Z a-z 0-9 _ . -`);
+  }
+}
+
 export function nftLabScript(table: string, rules: LabRules): string {
   const synDrops = rules.blackholes.map((b) => {
     checkBlackhole(b);
     return `${isIP(b.ip) === 4 ? 'ip' : 'ip6'} daddr ${b.ip} tcp dport ${b.port} tcp flags & (syn | ack) == syn drop`;
   });
-  const lossy = [...rules.lossByInterface].filter(([, percent]) => {
+  const lossy = [...rules.lossByInterface].filter(([ifname, percent]) => {
+    checkInterfaceName(ifname);
     checkLossPercent(percent);
     return percent > 0;
   });
