@@ -163,7 +163,7 @@ export interface ControlServer {
 }
 
 /** Serves `store` on `address`. The caller owns the data dir lock, so a leftover socket file is ours to replace. */
-export async function serveControlSocket(store: Store, address: string): Promise<ControlServer> {
+export async function serveControlSocket(store: Store, address: string, maxRequestBytes = MAX_REQUEST_BYTES): Promise<ControlServer> {
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((socket) => {
@@ -171,7 +171,7 @@ export async function serveControlSocket(store: Store, address: string): Promise
     socket.on('close', () => sockets.delete(socket));
     // A client that vanishes mid-request must not take the owner down.
     socket.on('error', () => socket.destroy());
-    const splitter = new LineSplitter(MAX_REQUEST_BYTES);
+    const splitter = new LineSplitter(maxRequestBytes);
     const reply = (res: ControlResponse) => {
       if (!socket.destroyed && socket.writable) {
         socket.write(`${JSON.stringify(res)}\n`);
