@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dedupToken } from './dedupToken';
+
+test('the same batch gives the same token; any part that differs gives another', () => {
+  const rows = [{ a: 1 }, { a: 2 }];
+  const token = dedupToken('node-1', 'run-1', 'connections', 7, rows);
+  assert.match(token, /^node-1\/run-1\/connections\/7\/[0-9a-f]{32}$/);
+  assert.equal(dedupToken('node-1', 'run-1', 'connections', 7, [{ a: 1 }, { a: 2 }]), token);
+  const others = [
+    dedupToken('node-2', 'run-1', 'connections', 7, rows),
+    dedupToken('node-1', 'run-2', 'connections', 7, rows),
+    dedupToken('node-1', 'run-1', 'agent_health', 7, rows),
+    dedupToken('node-1', 'run-1', 'connections', 8, rows),
+    dedupToken('node-1', 'run-1', 'connections', 7, [{ a: 1 }, { a: 3 }]),
+    dedupToken('node-1', 'run-1', 'connections', 7, [{ a: 2 }, { a: 1 }]),
+  ];
+  assert.equal(new Set([token, ...others]).size, 7);
+});
