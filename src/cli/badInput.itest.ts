@@ -27,7 +27,11 @@ const usage: Array<[string, string[], string]> = [
   ['an unknown flag', ['sql', '--bogus', 'SELECT 1'], "error: unknown option '--bogus'"],
   ['an unknown command', ['frob'], "error: unknown command 'frob'"],
   ['a missing query', ['sql'], "error: missing required argument 'query'"],
-  ['an extra argument', ['sql', 'SELECT 1', 'SELECT 2'], "error: too many arguments for 'sql'. Expected 1 argument but got 2."],
+  [
+    'an extra argument',
+    ['sql', 'SELECT 1', 'SELECT 2'],
+    "error: too many arguments for 'sql'. Expected 1 argument but got 2.",
+  ],
   [
     'a bad --format',
     ['sql', '--format', 'xml', 'SELECT 1'],
@@ -70,13 +74,20 @@ for (const [what, args, line] of usage) {
 }
 
 test('a bad CLICKHOUSE_URL is a usage error naming the variable', () =>
-  expectFailure(['sql', 'SELECT 1'], 2, /^error: option '--clickhouse-url <url>' value 'nope' from env 'CLICKHOUSE_URL' is invalid\. expected a URL/, {
-    env: { CLICKHOUSE_URL: 'nope' },
-  }));
+  expectFailure(
+    ['sql', 'SELECT 1'],
+    2,
+    /^error: option '--clickhouse-url <url>' value 'nope' from env 'CLICKHOUSE_URL' is invalid\. expected a URL/,
+    {
+      env: { CLICKHOUSE_URL: 'nope' },
+    }
+  ));
 
 test('an empty query, given or from stdin, is a usage error', async () => {
   await expectFailure(['--data-dir', dataDir, 'sql', '  '], 2, 'error: the query is empty');
-  await expectFailure(['--data-dir', dataDir, 'sql', '-'], 2, 'error: the query read from stdin is empty', { input: '\n' });
+  await expectFailure(['--data-dir', dataDir, 'sql', '-'], 2, 'error: the query read from stdin is empty', {
+    input: '\n',
+  });
 });
 
 test('a server that does not answer is a runtime error (exit 1) naming the URL', async () => {

@@ -12,7 +12,10 @@ test('commander errors exit 2 without a second message; help and version exit 0'
 });
 
 test('usage errors exit 2, everything else 1, with the first line of the message only', () => {
-  assert.deepEqual(reportFor(new UsageError('the query is empty')), { message: 'error: the query is empty', exitCode: EXIT_USAGE });
+  assert.deepEqual(reportFor(new UsageError('the query is empty')), {
+    message: 'error: the query is empty',
+    exitCode: EXIT_USAGE,
+  });
   assert.deepEqual(reportFor(new Error('Code: 62. Syntax error\n  at Foo (x.ts:1)')), {
     message: 'error: Code: 62. Syntax error',
     exitCode: EXIT_RUNTIME,

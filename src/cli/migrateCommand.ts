@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { migrate } from '../store/migrate';
+import { migrate, type MigrateResult } from '../store/migrate';
 import { openForCli } from '../store/openForCli';
 import { positiveInteger } from './optionParsers';
 import { storeOptionsOf } from './storeOptions';
@@ -15,7 +15,9 @@ export function addMigrateCommand(program: Command): void {
     .command('migrate')
     .description('create or upgrade the schema (idempotent); retention changes apply to existing tables')
     .addOption(new Option('--ttl-raw-days <days>', 'keep raw rows this many days').argParser(positiveInteger))
-    .addOption(new Option('--ttl-minute-days <days>', 'keep per-minute rollups this many days').argParser(positiveInteger))
+    .addOption(
+      new Option('--ttl-minute-days <days>', 'keep per-minute rollups this many days').argParser(positiveInteger)
+    )
     .addOption(new Option('--ttl-hour-days <days>', 'keep per-hour rollups this many days').argParser(positiveInteger))
     .action(async (flags: MigrateFlags, cmd: Command) => {
       const store = await openForCli(storeOptionsOf(cmd));
@@ -24,9 +26,14 @@ export function addMigrateCommand(program: Command): void {
           ttlDays: { raw: flags.ttlRawDays, minute: flags.ttlMinuteDays, hour: flags.ttlHourDays },
           onProgress: (line) => console.log(line),
         });
-        console.log(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'schema up to date');
+        console.log(summary(result));
       } finally {
         await store.close();
       }
     });
+}
+
+function summary({ applied, ttlChanges }: MigrateResult): string {
+  const retention = ttlChanges.length > 0 ? `; retention changed on ${ttlChanges.length} tables` : '';
+  return applied.length > 0 ? `applied ${applied.join(', ')}${retention}` : `schema up to date${retention}`;
 }

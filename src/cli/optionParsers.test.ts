@@ -9,7 +9,8 @@ test('positiveInteger takes whole numbers from 1 and names the bad value otherwi
   for (const bad of ['0', '-3', '1.5', 'abc', '', ' ', '1e3', '0x10', '99999999999999999999']) {
     assert.throws(
       () => positiveInteger(bad),
-      (e: Error) => e instanceof InvalidArgumentError && e.message.includes(`"${bad}"`) && /positive whole number/.test(e.message)
+      (e: Error) =>
+        e instanceof InvalidArgumentError && e.message.includes(`"${bad}"`) && /positive whole number/.test(e.message)
     );
   }
 });
@@ -18,7 +19,10 @@ test('positiveSeconds takes fractions but not zero, negatives or words', () => {
   assert.equal(positiveSeconds('10'), 10);
   assert.equal(positiveSeconds('0.5'), 0.5);
   for (const bad of ['0', '-1', 'ten', '', 'Infinity', 'NaN']) {
-    assert.throws(() => positiveSeconds(bad), (e: Error) => e instanceof InvalidArgumentError && e.message.includes(`"${bad}"`));
+    assert.throws(
+      () => positiveSeconds(bad),
+      (e: Error) => e instanceof InvalidArgumentError && e.message.includes(`"${bad}"`)
+    );
   }
 });
 
@@ -26,6 +30,9 @@ test('clickhouseUrl accepts http(s) URLs as given and rejects the rest', () => {
   assert.equal(clickhouseUrl('http://default:secret@localhost:8123'), 'http://default:secret@localhost:8123');
   assert.equal(clickhouseUrl('https://ch.example.com:8443/'), 'https://ch.example.com:8443/');
   assert.throws(() => clickhouseUrl('localhost:8123'), /http:\/\/ or https:\/\/.*"localhost:8123"/);
-  assert.throws(() => clickhouseUrl('not a url'), /expected a URL like http:\/\/user:password@host:8123, got "not a url"/);
+  assert.throws(
+    () => clickhouseUrl('not a url'),
+    /expected a URL like http:\/\/user:password@host:8123, got "not a url"/
+  );
   assert.throws(() => clickhouseUrl('tcp://host:9000'), InvalidArgumentError);
 });

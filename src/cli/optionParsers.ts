@@ -30,7 +30,9 @@ export function clickhouseUrl(value: string): string {
     throw new InvalidArgumentError(`expected a URL like http://user:password@host:8123, got "${value}".`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`expected an http:// or https:// URL (ClickHouse's HTTP interface), got "${value}".`);
+    throw new InvalidArgumentError(
+      `expected an http:// or https:// URL (ClickHouse's HTTP interface), got "${value}".`
+    );
   }
   return value;
 }

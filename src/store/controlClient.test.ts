@@ -93,7 +93,10 @@ test('every Store call goes through and comes back', async () => {
   const { address } = await serve();
   const store = await remote(address);
   assert.deepEqual(await store.query('wait:0:x'), [{ tag: 'x' }]);
-  assert.equal(await store.queryText('SELECT {a:UInt8}', 'JSONEachRow', { a: 1 }), 'JSONEachRow|SELECT {a:UInt8}|{"a":1}');
+  assert.equal(
+    await store.queryText('SELECT {a:UInt8}', 'JSONEachRow', { a: 1 }),
+    'JSONEachRow|SELECT {a:UInt8}|{"a":1}'
+  );
   await store.command('OPTIMIZE TABLE t');
   await store.insert('agent_health', [{} as never, {} as never], 'tok');
   assert.deepEqual(calls.slice(-2), ['command OPTIMIZE TABLE t', 'insert agent_health 2 tok']);
@@ -102,7 +105,9 @@ test('every Store call goes through and comes back', async () => {
 test('an error on the owner side arrives with its message', async () => {
   const { address } = await serve();
   const store = await remote(address);
-  await assert.rejects(store.query('fail:Code: 60. Unknown table netmon.nope'), { message: 'Code: 60. Unknown table netmon.nope' });
+  await assert.rejects(store.query('fail:Code: 60. Unknown table netmon.nope'), {
+    message: 'Code: 60. Unknown table netmon.nope',
+  });
   assert.deepEqual(await store.query('wait:0:still-usable'), [{ tag: 'still-usable' }]);
 });
 

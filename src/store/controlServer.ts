@@ -22,7 +22,12 @@ export const SOCKET_FILE = 'netmon.sock';
 /** Insert batches travel as one line; this bounds the memory one client can make the owner hold. */
 export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
-const RESULT_FORMATS: readonly ResultFormat[] = ['JSONEachRow', 'TabSeparatedWithNames', 'PrettyCompactMonoBlock', 'JSON'];
+const RESULT_FORMATS: readonly ResultFormat[] = [
+  'JSONEachRow',
+  'TabSeparatedWithNames',
+  'PrettyCompactMonoBlock',
+  'JSON',
+];
 
 export type ControlOp =
   | { op: 'query'; sql: string; params?: QueryParams }
@@ -30,7 +35,8 @@ export type ControlOp =
   | { op: 'command'; sql: string; params?: QueryParams }
   | { op: 'insert'; table: IngestTable; rows: unknown[]; dedupToken?: string };
 export type ControlRequest = ControlOp & { id: number };
-export type ControlResponse = { id: number; ok: true; result?: unknown } | { id: number | null; ok: false; error: string };
+export type ControlResponse =
+  { id: number; ok: true; result?: unknown } | { id: number | null; ok: false; error: string };
 
 /**
  * Unix socket paths are limited to 107 bytes; a deep data dir is reached by a path relative to
@@ -45,7 +51,9 @@ export function controlSocketAddress(dataDir: string, cwd = process.cwd()): stri
   if (Buffer.byteLength(rel) <= 107) {
     return rel;
   }
-  throw new Error(`the control socket path ${absolute} is longer than the 107 bytes Unix sockets allow; use a shorter --data-dir`);
+  throw new Error(
+    `the control socket path ${absolute} is longer than the 107 bytes Unix sockets allow; use a shorter --data-dir`
+  );
 }
 
 /** Splits a byte stream into lines, refusing to buffer more than `maxBytes` for one line. */
@@ -96,7 +104,10 @@ export function parseRequest(line: string): ControlRequest {
   if (typeof r.id !== 'number' || !Number.isInteger(r.id)) {
     throw new Error('request needs an integer "id"');
   }
-  const params = r.params === undefined || isPlainObject(r.params) ? (r.params as QueryParams | undefined) : bad('"params" must be an object');
+  const params =
+    r.params === undefined || isPlainObject(r.params)
+      ? (r.params as QueryParams | undefined)
+      : bad('"params" must be an object');
   switch (r.op) {
     case 'query':
     case 'command':
@@ -116,7 +127,13 @@ export function parseRequest(line: string): ControlRequest {
       if (r.dedupToken !== undefined && typeof r.dedupToken !== 'string') {
         bad('"dedupToken" must be a string');
       }
-      return { id: r.id, op: 'insert', table: r.table as IngestTable, rows: r.rows as unknown[], dedupToken: r.dedupToken as string | undefined };
+      return {
+        id: r.id,
+        op: 'insert',
+        table: r.table as IngestTable,
+        rows: r.rows as unknown[],
+        dedupToken: r.dedupToken as string | undefined,
+      };
     default:
       return bad('"op" must be one of query, queryText, command, insert');
   }
@@ -163,7 +180,11 @@ export interface ControlServer {
 }
 
 /** Serves `store` on `address`. The caller owns the data dir lock, so a leftover socket file is ours to replace. */
-export async function serveControlSocket(store: Store, address: string, maxRequestBytes = MAX_REQUEST_BYTES): Promise<ControlServer> {
+export async function serveControlSocket(
+  store: Store,
+  address: string,
+  maxRequestBytes = MAX_REQUEST_BYTES
+): Promise<ControlServer> {
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((socket) => {

@@ -60,9 +60,12 @@ function lockOf(dir: string): LockAttempt {
   try {
     return acquireDataDirLock(dir);
   } catch (err) {
-    throw new StoreError(`cannot use data dir ${dir}: ${(err as Error).message}; expected a directory you can create and write`, {
-      cause: err,
-    });
+    throw new StoreError(
+      `cannot use data dir ${dir}: ${(err as Error).message}; expected a directory you can create and write`,
+      {
+        cause: err,
+      }
+    );
   }
 }
 
@@ -96,4 +99,3 @@ async function ownStore(dir: string, address: string, release: () => void): Prom
     },
   };
 }
-

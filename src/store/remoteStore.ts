@@ -23,7 +23,11 @@ export function remoteStore(client: ControlClient, description: string): Store {
       await client.request({ op: 'command', sql, params });
     },
 
-    async insert<T extends IngestTable>(table: T, rows: ReadonlyArray<IngestRows[T]>, dedupToken?: string): Promise<void> {
+    async insert<T extends IngestTable>(
+      table: T,
+      rows: ReadonlyArray<IngestRows[T]>,
+      dedupToken?: string
+    ): Promise<void> {
       await client.request({ op: 'insert', table, rows: [...rows], dedupToken });
     },
 
