@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { runNetmon } from './runNetmon';
 
@@ -34,4 +35,13 @@ test('netmon --version prints the package version', async () => {
   const run = await runNetmon(['--version']);
   assert.equal(run.code, 0);
   assert.equal(run.stdout, `${version}\n`);
+});
+
+test("a tsconfig.json in the caller's working directory does not affect netmon", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'netmon-cwd-'));
+  // Invalid for tsx (a non-relative path without baseUrl): read by mistake, it would crash the launch.
+  writeFileSync(join(cwd, 'tsconfig.json'), JSON.stringify({ compilerOptions: { paths: { x: ['y'] } } }));
+  const run = await runNetmon(['--version'], { cwd });
+  assert.equal(run.stderr, '');
+  assert.equal(run.code, 0);
 });

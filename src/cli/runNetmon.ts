@@ -14,16 +14,21 @@ export interface NetmonRun {
 export interface NetmonOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
+  /** Working directory; the temp dir unless given. */
+  cwd?: string;
 }
 
 /**
- * Starts `netmon ...args` from the temp dir, so nothing depends on the repository being the
- * working directory. CLICKHOUSE_URL is dropped unless given, so the machine's setting cannot leak in.
+ * Starts `netmon ...args` from the temp dir by default, so nothing depends on the repository being
+ * the working directory. CLICKHOUSE_URL is dropped unless given, so the machine's setting cannot leak in.
  */
 export function startNetmon(args: string[], opts: NetmonOptions = {}): ChildProcess {
   const env = { ...process.env };
   delete env.CLICKHOUSE_URL;
-  const child = spawn(process.execPath, [NETMON_BIN, ...args], { cwd: tmpdir(), env: { ...env, ...opts.env } });
+  const child = spawn(process.execPath, [NETMON_BIN, ...args], {
+    cwd: opts.cwd ?? tmpdir(),
+    env: { ...env, ...opts.env },
+  });
   child.stdin?.end(opts.input ?? '');
   return child;
 }
