@@ -1,0 +1,160 @@
+/**
+ * What does capture cost? Short loopback TCP connections (connect, 64-byte request, 64-byte
+ * reply, close) as fast as this machine makes them, in rounds without and with the agent,
+ * interleaved so that drift in the machine's load hits both alike. The agent is the real CLI,
+ * `netmon up --no-ui --interval 10`, so its node process costs what it costs in production.
+ *
+ * Reports the throughput ratio (with ÷ without, medians), the agent's CPU per connection (node +
+ * bpftrace, user + system, over the measured windows only; BPF programs run in the load's own
+ * context and show up in the ratio instead), lost events from agent_health, the agents' peak RSS
+ * (sum of VmHWM), and how many of the connections made both sides of the agent stored.
+ * Targets (reported, not asserted): ratio >= 0.95, <= 10 µs CPU per connection, 0 lost events.
+ *
+ *   node --import tsx bench/capture.ts [--rounds N] [--seconds T] [--concurrency C] [--quick] [--json]
+ *
+ * Writes bench/results/capture.json, or with --json prints the JSON on stdout (the table goes to
+ * stderr). Needs root and bpftrace, like `netmon up`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bpftraceMissing } from '../src/agent/bpftrace/bpftraceTestEnvironment';
+import { startNetmon } from '../e2e/capture/netmonCli';
+import { captureReport, summarize, type Round } from './captureReport';
+import { runLoadClient, startLoadServer, type LoadServer } from './loadProcesses';
+import { cpuMs, peakRssBytes, processTree } from './processTree';
+import { storedCounts } from './storedCounts';
+
+const WARMUP_MS = 1_000;
+/** The agent's log line once its probes are attached (startAgent resolved). */
+const AGENT_READY = /attached \d+ probes/;
+const AGENT_START_TIMEOUT_MS = 90_000;
+
+interface Options {
+  rounds: number;
+  seconds: number;
+  concurrency: number;
+  json: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const positive = (name: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`--${name} ${JSON.stringify(text)}: expected a whole number >= 1`);
+    }
+    return n;
+  };
+  return {
+    rounds: positive('rounds', values.rounds ?? (values.quick ? '2' : '4')),
+    seconds: positive('seconds', values.seconds ?? (values.quick ? '4' : '10')),
+    concurrency: positive('concurrency', values.concurrency),
+    json: values.json,
+  };
+}
+
+async function round(withAgent: boolean, server: LoadServer, dataDir: string, opts: Options): Promise<Round> {
+  const agent = withAgent
+    ? await startNetmon(
+        ['up', '--no-ui', '--interval', '10', '--data-dir', dataDir],
+        (line) => AGENT_READY.test(line),
+        AGENT_START_TIMEOUT_MS
+      )
+    : undefined;
+  const fromMs = Date.now();
+  let tree: number[] = [];
+  let cpuAtOpen = 0;
+  let agentCpuMs = 0;
+  let peakRss = 0;
+  try {
+    const load = await runLoadClient(
+      { port: server.port, concurrency: opts.concurrency, warmupMs: WARMUP_MS, seconds: opts.seconds },
+      {
+        opened: () => {
+          tree = agent === undefined ? [] : processTree(agent.pid);
+          cpuAtOpen = cpuMs(tree);
+        },
+        closed: () => {
+          agentCpuMs = cpuMs(tree) - cpuAtOpen;
+          peakRss = peakRssBytes(tree);
+        },
+      }
+    );
+    if (agent === undefined) {
+      return { withAgent, load, agentCpuMs: 0, agentProcesses: 0, peakRssBytes: 0 };
+    }
+    const exit = await agent.stop();
+    if (exit.code !== 0) {
+      throw new Error(`netmon up exited with code ${exit.code} (signal ${exit.signal}):\n${exit.output}`);
+    }
+    return {
+      withAgent,
+      load,
+      agentCpuMs,
+      agentProcesses: tree.length,
+      peakRssBytes: peakRss,
+      stored: storedCounts(dataDir, server.port, fromMs),
+    };
+  } finally {
+    // A no-op after the stop above; after an error, no agent is left running.
+    await agent?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  if (bpftraceMissing !== undefined) {
+    process.stderr.write(`bench/capture: needs ${bpftraceMissing}\n`);
+    process.exit(69);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'netmon-bench-'));
+  const server = await startLoadServer();
+  const rounds: Round[] = [];
+  try {
+    for (let i = 0; i < opts.rounds; i++) {
+      for (const withAgent of [false, true]) {
+        const r = await round(withAgent, server, dataDir, opts);
+        rounds.push(r);
+        process.stderr.write(
+          `round ${i + 1}/${opts.rounds} ${withAgent ? 'with' : 'without'}: ${Math.round(r.load.connections / opts.seconds)}/s\n`
+        );
+      }
+    }
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const result = {
+    command: `node --import tsx bench/capture.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpus: availableParallelism(), kernel: release() },
+    options: opts,
+    summary: summarize(rounds, opts.seconds),
+    rounds,
+  };
+  const table = captureReport(result.summary, rounds, opts.seconds);
+  if (opts.json) {
+    process.stderr.write(table);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stdout.write(table);
+    const dir = join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'capture.json'), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`\nwrote ${join(dir, 'capture.json')}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/capture: ${(err as Error).message}\n`);
+  process.exit(1);
+});
