@@ -1,0 +1,329 @@
+import { hostname } from 'node:os';
+import { version as agentVersion } from '../../package.json';
+import type { Store } from '../store/store';
+import { ProcessInfoCache } from './attribution/processInfo';
+import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
+import { BpftraceSupervisor, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
+import { connectionsProgram } from './bpftrace/connectionsProgram';
+import { runPreflight } from './bpftrace/preflight';
+import { createCapturePipeline, type CapturePipeline, type CaptureStats } from './capture/capturePipeline';
+import { HealthRecorder, type HealthSample } from './health/healthRecorder';
+import { ProcessUsageSampler } from './health/processUsage';
+import { topTalkers, type TopTalker } from './status/topTalkers';
+import { RowWriter } from './writer/rowWriter';
+
+/**
+ * The agent on one host: bpftrace (bpf/connections.bt) under a supervisor, its lines through the
+ * capture pipeline, and on a timer aligned to the interval the rows of the interval into the
+ * store together with one agent_health row. stop() ends bpftrace so its END block flushes, and
+ * writes everything that is left.
+ */
+
+export interface AgentOptions {
+  store: Store;
+  /** Default os.hostname(). */
+  node?: string;
+  /** Flush interval, a whole number of seconds >= 1 (the CLI's default is 10). */
+  intervalSeconds: number;
+  /** Else $NETMON_BPFTRACE, else bpftrace on PATH. */
+  bpftracePath?: string;
+  /** BPFTRACE_MAP_KEYS_MAX: TCP connections tracked at once. Default 65536. */
+  mapKeysMax?: number;
+  /** After each interval's rows are written. */
+  onInterval?: (s: IntervalReport) => void;
+  /** Progress and warnings for a person. */
+  log?: (line: string) => void;
+}
+
+/** One interval. Counters are this interval's (as in its agent_health row); probes and rowsPending are levels at its end. */
+export interface IntervalReport {
+  /** End of the interval, epoch ms. */
+  ts: number;
+  intervalMs: number;
+  probesAttached: number;
+  probesExpected: number;
+  eventsRead: number;
+  lostEvents: number;
+  malformedLines: number;
+  mapFullErrors: number;
+  /** Rows of any table the store acknowledged. */
+  rowsWritten: number;
+  /** Rows waiting for the store to take them. */
+  rowsPending: number;
+  bpftraceRestarts: number;
+  /** By bytes (both directions) over the connections rows written this interval. */
+  topTalkers: TopTalker[];
+}
+
+export interface AgentSummary {
+  rowsWritten: number;
+  rowsDropped: number;
+  intervals: number;
+}
+
+export interface Agent {
+  /** The last interval's report; undefined before the first interval ends. */
+  status(): IntervalReport | undefined;
+  /** Stops bpftrace (END flush), writes every remaining row and a final agent_health row. */
+  stop(): Promise<AgentSummary>;
+}
+
+/** Capture cannot run on this host; `exitCode` is the sysexits code the CLI exits with. */
+export class PreflightError extends Error {
+  override readonly name = 'PreflightError';
+
+  constructor(
+    message: string,
+    readonly exitCode: number
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_MAP_KEYS_MAX = 65_536;
+
+export type CaptureOptions = Pick<AgentOptions, 'intervalSeconds' | 'bpftracePath' | 'mapKeysMax'>;
+
+/**
+ * Checks that capture can run here, in seconds and before anything else is opened; throws a
+ * PreflightError naming the missing piece. startAgent runs it too.
+ */
+export async function checkCapture(opts: CaptureOptions): Promise<{ program: BpftraceProgram; bpftracePath: string }> {
+  const program = connectionsProgram({ intervalSeconds: opts.intervalSeconds, mapKeysMax: opts.mapKeysMax });
+  const result = await runPreflight({ program, bpftracePath: opts.bpftracePath });
+  if (!result.ok) {
+    throw new PreflightError(result.message, result.exitCode);
+  }
+  return { program, bpftracePath: result.bpftracePath };
+}
+
+/** Runs preflight, starts bpftrace, resolves once probes are attached. */
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  if (!Number.isSafeInteger(opts.intervalSeconds) || opts.intervalSeconds < 1) {
+    throw new RangeError(
+      `startAgent intervalSeconds: expected a whole number of seconds >= 1, got ${opts.intervalSeconds}`
+    );
+  }
+  const log = opts.log ?? (() => undefined);
+  const { program, bpftracePath } = await checkCapture(opts);
+  const node = opts.node ?? hostname();
+  const processes = new ProcessInfoCache();
+  const pipeline = createCapturePipeline({
+    node,
+    attribute: (pid) => processes.get(pid),
+    maxConnections: opts.mapKeysMax ?? DEFAULT_MAP_KEYS_MAX,
+  });
+  // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
+  // runs once they all are, so traffic is seen only from then on.
+  let begun: (() => void) | undefined;
+  const begin = new Promise<void>((resolve) => (begun = resolve));
+  const supervisor = new BpftraceSupervisor({
+    program,
+    bpftracePath,
+    onLine: (line) => {
+      pipeline.handleLine(line);
+      if (begun !== undefined && pipeline.stats().bpftraceRuns > 0) {
+        begun();
+        begun = undefined;
+      }
+    },
+    onEvent: (event) => logSupervisorEvent(event, log),
+  });
+  try {
+    await supervisor.start();
+    await withTimeout(
+      begin,
+      BEGIN_TIMEOUT_MS,
+      `${program.path} did not print its hello line within ${BEGIN_TIMEOUT_MS} ms of attaching`
+    );
+  } catch (err) {
+    await supervisor.stop();
+    throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
+  }
+  const writer = new RowWriter({ store: opts.store, node, log });
+  return new AgentLoop({ ...opts, node, log, pipeline, supervisor, writer });
+}
+
+const BEGIN_TIMEOUT_MS = 30_000;
+
+function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function logSupervisorEvent(event: SupervisorEvent, log: (line: string) => void): void {
+  switch (event.type) {
+    case 'attached':
+      log(`bpftrace (pid ${event.pid}) attached ${event.probes} probes`);
+      return;
+    case 'exited':
+      log(`bpftrace (pid ${event.pid}) exited unexpectedly: ${event.reason}`);
+      return;
+    case 'restarting':
+      log(`restarting bpftrace in ${event.delayMs} ms`);
+      return;
+    case 'fatal':
+      log(`capture stopped: ${event.message}`);
+      return;
+    case 'spawned':
+      return;
+  }
+}
+
+interface LoopParts extends AgentOptions {
+  node: string;
+  log: (line: string) => void;
+  pipeline: CapturePipeline;
+  supervisor: BpftraceSupervisor;
+  writer: RowWriter;
+}
+
+/** Capture losses that are not rows but still worth a warning when they grow. */
+const CAPTURE_LOSSES = {
+  evictions: 'tracked connections or UDP flows evicted to bound memory (raise BPFTRACE_MAP_KEYS_MAX)',
+  abandonedConnections: 'live connections lost their final row because bpftrace started over',
+  lateLines: 'events arrived too late to be applied in order',
+} as const satisfies Partial<Record<keyof CaptureStats, string>>;
+
+class AgentLoop implements Agent {
+  private readonly intervalMs: number;
+  private readonly usage = new ProcessUsageSampler();
+  private readonly health: HealthRecorder;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopping: Promise<AgentSummary> | undefined;
+  private last: IntervalReport | undefined;
+  private intervals = 0;
+  private probesAttached = 0;
+  private losses: Record<keyof typeof CAPTURE_LOSSES, number>;
+
+  constructor(private readonly parts: LoopParts) {
+    this.intervalMs = parts.intervalSeconds * 1000;
+    this.health = new HealthRecorder(parts.node, agentVersion, this.sample());
+    this.losses = this.captureLosses();
+    this.schedule();
+  }
+
+  status(): IntervalReport | undefined {
+    return this.last;
+  }
+
+  stop(): Promise<AgentSummary> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  private async finish(): Promise<AgentSummary> {
+    clearTimeout(this.timer);
+    await this.ticking;
+    const exit = await this.parts.supervisor.stop();
+    if (exit !== undefined && (exit.code !== 0 || exit.signal !== null)) {
+      this.parts.log(
+        `bpftrace did not end cleanly (code ${exit.code}, signal ${exit.signal}): its last flush may be missing`
+      );
+    }
+    this.parts.pipeline.drain();
+    await this.interval(true);
+    const w = this.parts.writer.stats();
+    return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
+  }
+
+  /** The next tick on a multiple of the interval, so that every node's rows share their timestamps' grid. */
+  private schedule(): void {
+    this.timer = setTimeout(
+      () => {
+        this.ticking = this.interval(false)
+          .catch((err: unknown) => this.parts.log(`interval failed: ${(err as Error).message}`))
+          .finally(() => {
+            this.ticking = undefined;
+            if (this.stopping === undefined) {
+              this.schedule();
+            }
+          });
+      },
+      this.intervalMs - (Date.now() % this.intervalMs)
+    );
+  }
+
+  /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
+  private async interval(last: boolean): Promise<void> {
+    const { writer, pipeline, supervisor } = this.parts;
+    const rows = pipeline.takeRows();
+    writer.write('connections', rows);
+    await writer.flush({ force: last });
+    if (last) {
+      writer.abandonPending('the agent stopped before the store took them');
+    }
+    const health = this.health.record(this.sample(last), supervisor.status().gaps);
+    writer.write('agent_health', health);
+    await writer.flush({ force: last });
+    if (last) {
+      writer.abandonPending('the agent stopped before the store took them');
+    }
+    this.warnAboutLosses();
+    this.intervals++;
+    const h = health[0];
+    this.last = {
+      ts: h.ts,
+      intervalMs: h.interval_ms,
+      probesAttached: h.probes_attached,
+      probesExpected: h.probes_expected,
+      eventsRead: h.events_read,
+      lostEvents: h.lost_events,
+      malformedLines: h.malformed_lines,
+      mapFullErrors: h.map_full_errors,
+      rowsWritten: h.records_sent,
+      rowsPending: writer.stats().pendingRows,
+      bpftraceRestarts: h.bpftrace_restarts,
+      topTalkers: topTalkers(rows),
+    };
+    try {
+      this.parts.onInterval?.(this.last);
+    } catch (err) {
+      this.parts.log(`onInterval failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** At stop, bpftrace is gone because the agent ended it: the probes were attached for the whole last interval. */
+  private sample(stopped = false): HealthSample {
+    const status = this.parts.supervisor.status();
+    const probesAttached = stopped ? this.probesAttached : (status.probesAttached ?? 0);
+    this.probesAttached = probesAttached;
+    const capture = this.parts.pipeline.stats();
+    const written = this.parts.writer.stats();
+    const usage = this.usage.sample(status.pid);
+    return {
+      ts: Date.now(),
+      eventsRead: capture.linesRead,
+      lostEvents: capture.lostEvents,
+      // Lines too long to take in did not parse either.
+      malformedLines: capture.malformedLines + capture.unknownLines + status.oversizedLines,
+      mapFullErrors: capture.mapFullErrors,
+      bpftraceRestarts: status.restarts,
+      recordsSpooled: 0,
+      recordsSent: written.sent,
+      recordsDropped: written.dropped,
+      cpuMs: usage.cpuMs,
+      probesAttached,
+      probesExpected: status.expectedProbes,
+      spoolBytes: 0,
+      rssBytes: usage.rssBytes,
+    };
+  }
+
+  private captureLosses(): Record<keyof typeof CAPTURE_LOSSES, number> {
+    const s = this.parts.pipeline.stats();
+    return { evictions: s.evictions, abandonedConnections: s.abandonedConnections, lateLines: s.lateLines };
+  }
+
+  private warnAboutLosses(): void {
+    const now = this.captureLosses();
+    for (const key of Object.keys(CAPTURE_LOSSES) as Array<keyof typeof CAPTURE_LOSSES>) {
+      if (now[key] > this.losses[key]) {
+        this.parts.log(`${now[key] - this.losses[key]} ${CAPTURE_LOSSES[key]}`);
+      }
+    }
+    this.losses = now;
+  }
+}
