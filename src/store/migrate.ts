@@ -11,7 +11,11 @@ import { reconcileTtls, type TtlChange } from './ttlReconcile';
 export const SQL_DIR = resolve(__dirname, '../../sql');
 
 export interface MigrateOptions {
-  /** Retention per tier in days; unset tiers keep DEFAULT_TTL_DAYS. */
+  /**
+   * Retention per tier in days. New tables take these or DEFAULT_TTL_DAYS; existing tables change
+   * only for the tiers named here, so a plain migrate (as `netmon up` runs) never undoes a retention
+   * someone set on purpose.
+   */
   ttlDays?: Partial<Record<TtlTier, number>>;
   onProgress?(line: string): void;
 }
@@ -94,7 +98,7 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
     result.applied.push(file.name);
   }
 
-  result.ttlChanges = await reconcileTtls(store, ttlDays);
+  result.ttlChanges = await reconcileTtls(store, pickTiers(ttlDays, opts.ttlDays));
   for (const change of result.ttlChanges) {
     progress(`retention of ${change.table}: ${change.fromDays} -> ${change.toDays} days`);
   }
@@ -102,4 +106,17 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
     progress(`schema of ${store.description} is up to date (${files.length} migrations)`);
   }
   return result;
+}
+
+function pickTiers(
+  resolved: Record<TtlTier, number>,
+  named: MigrateOptions['ttlDays'] = {}
+): Partial<Record<TtlTier, number>> {
+  const picked: Partial<Record<TtlTier, number>> = {};
+  for (const tier of Object.keys(resolved) as TtlTier[]) {
+    if (named[tier] !== undefined) {
+      picked[tier] = resolved[tier];
+    }
+  }
+  return picked;
 }

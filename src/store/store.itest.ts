@@ -51,7 +51,11 @@ test('a retention override reaches the live tables, and so does changing it agai
   );
   assert.equal(mutations.n, '0');
 
-  await migrate(store);
+  // A plain migrate, as `netmon up` runs on every start, keeps what was set on purpose.
+  const plain = await migrate(store);
+  assert.deepEqual(plain.ttlChanges, []);
+  assert.equal(await liveTtl('connections'), 'toDateTime(ts) + toIntervalDay(5)');
+  await migrate(store, { ttlDays: { raw: 7 } });
   assert.equal(await liveTtl('connections'), 'toDateTime(ts) + toIntervalDay(7)');
   await assert.rejects(migrate(store, { ttlDays: { raw: 0 } }), /raw tier is 0 days/);
 });
