@@ -115,6 +115,13 @@ test('a data dir that cannot be created is a runtime error naming it', async () 
   );
 });
 
+test('a data dir under /proc fails at once instead of hanging', () =>
+  expectFailure(
+    ['--data-dir', '/proc/netmon-itest/data', 'sql', 'SELECT 1'],
+    1,
+    "error: cannot use data dir /proc/netmon-itest/data: ENOENT: no such file or directory, mkdir '/proc/netmon-itest'; expected a directory you can create and write"
+  ));
+
 test('the flag wins over CLICKHOUSE_URL', () =>
   // Were the env value used, this would fail to connect (exit 1) instead of rejecting the flag.
   expectFailure(['--clickhouse-url', 'ftp://x', 'sql', 'SELECT 1'], 2, /argument 'ftp:\/\/x' is invalid/, {

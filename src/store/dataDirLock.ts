@@ -9,8 +9,9 @@
  * alive is stale (the owner crashed) and is taken over. Should two processes take over the same
  * stale lock at once, chDB's own flock still lets only one open the engine.
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDir } from './ensureDir';
 
 export const LOCK_FILE = 'netmon.lock';
 
@@ -18,7 +19,7 @@ export type LockAttempt = { held: false; release(): void } | { held: true; pid: 
 
 /** Takes the lock of `dataDir` (creating the dir), or reports the live process that has it. */
 export function acquireDataDirLock(dataDir: string): LockAttempt {
-  mkdirSync(dataDir, { recursive: true });
+  ensureDir(dataDir);
   const path = join(dataDir, LOCK_FILE);
   // Two rounds: the second runs after a stale lock was moved aside.
   for (let round = 0; round < 2; round++) {

@@ -1,7 +1,8 @@
-import { constants, accessSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { constants, accessSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { ensureDir } from './ensureDir';
 import { storeFromClient } from './clientStore';
 import type { Store } from './store';
 import { StoreError } from './storeError';
@@ -71,7 +72,7 @@ function embeddedClient(dataDir = DEFAULT_DATA_DIR): { client: ClickHouseClient;
     throw new StoreError(`data dir ${dir} is a file; expected a directory (pass another --data-dir)`);
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
   } catch (error) {
     throw new StoreError(`cannot create data dir ${dir}: ${errorCode(error)}; expected a path you may create`, {
       cause: error,
