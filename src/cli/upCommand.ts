@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
+import { checkCapture, PreflightError, startAgent, type Agent } from '../agent/agent';
+import { LiveStatus } from '../agent/status/liveStatus';
 import { migrate } from '../store/migrate';
 import { openForCli } from '../store/openForCli';
-import { positiveSeconds } from './optionParsers';
+import { positiveInteger, positiveSeconds } from './optionParsers';
 import { storeOptionsOf } from './storeOptions';
 
 interface UpFlags {
@@ -15,7 +17,8 @@ export function addUpCommand(program: Command): void {
   program
     .command('up')
     .description('capture on this host into the store, and serve the local UI on 127.0.0.1:3000')
-    .addOption(new Option('--interval <seconds>', 'flush interval').argParser(positiveSeconds).default(10))
+    // Whole seconds: bpftrace flushes on a one-second tick.
+    .addOption(new Option('--interval <seconds>', 'flush interval').argParser(positiveInteger).default(10))
     .addOption(
       new Option('--duration <seconds>', 'stop by itself after this long, flushing everything first').argParser(
         positiveSeconds
@@ -24,28 +27,75 @@ export function addUpCommand(program: Command): void {
     .option('--no-ui', 'do not serve the local UI')
     .addOption(new Option('--sink <sink>', 'where records go').choices(['clickhouse', 'vector']).default('clickhouse'))
     .action(async (flags: UpFlags, cmd: Command) => {
+      if (flags.sink === 'vector') {
+        throw new Error(
+          '--sink vector arrives with the fleet pipeline (pipeline/, Vector); use --sink clickhouse (the default) for now'
+        );
+      }
       // Listening before anything else, so a signal during startup still ends in a clean shutdown.
-      const stop = stopSignal(flags.duration);
+      const stop = stopSignal();
       try {
-        const store = await openForCli(storeOptionsOf(cmd));
-        try {
-          await migrate(store, { onProgress: (line) => console.log(line) });
-          console.log(
-            `netmon up: holding ${store.description} (interval ${flags.interval}s, sink ${flags.sink}, ui ${flags.ui ? 'on' : 'off'}); ` +
-              'capture arrives with issue 3'
-          );
-          console.log(`netmon up: stopping (${await stop.reason})`);
-        } finally {
-          await store.close();
+        await capture(flags, cmd, stop);
+      } catch (err) {
+        if (!(err instanceof PreflightError)) {
+          throw err;
         }
+        // The check's own line and its sysexits code (77 permissions, 69 a missing piece).
+        console.error(`error: ${err.message}`);
+        process.exitCode = err.exitCode;
       } finally {
         stop.cancel();
       }
     });
 }
 
-/** `reason` resolves after `seconds`, or on SIGINT/SIGTERM, with what stopped it; cancel stops listening. */
-function stopSignal(seconds: number | undefined): { reason: Promise<string>; cancel(): void } {
+async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<void> {
+  // Before the store: a host that cannot capture says so in seconds, without touching the data dir.
+  const { bpftracePath } = await checkCapture({ intervalSeconds: flags.interval });
+  const live = new LiveStatus(process.stdout);
+  const log = (line: string) => live.log(`netmon up: ${line}`);
+  const store = await openForCli(storeOptionsOf(cmd));
+  let agent: Agent | undefined;
+  try {
+    await migrate(store, { onProgress: (line) => live.log(line) });
+    agent = await startAgent({
+      store,
+      intervalSeconds: flags.interval,
+      bpftracePath,
+      log,
+      onInterval: (report) => live.show(report),
+    });
+    console.log(`netmon up: holding ${store.description}; capturing with ${bpftracePath} every ${flags.interval}s`);
+    if (flags.ui) {
+      console.log('netmon up: the local UI is not served yet (it arrives with issue 5); --no-ui skips this note');
+    }
+    if (flags.duration !== undefined) {
+      stop.after(flags.duration);
+    }
+    live.log(`netmon up: stopping (${await stop.reason})`);
+    const summary = await agent.stop();
+    agent = undefined;
+    live.log(
+      `netmon up: wrote ${summary.rowsWritten} rows in ${summary.intervals} intervals` +
+        (summary.rowsDropped > 0 ? `; dropped ${summary.rowsDropped} (see agent_health.records_dropped)` : '')
+    );
+  } finally {
+    // Only after a failure: stop bpftrace before the store it writes to goes away.
+    await agent?.stop().catch(() => undefined);
+    await store.close();
+  }
+}
+
+interface StopSignal {
+  /** Resolves with what stopped it: SIGINT, SIGTERM or the duration. */
+  reason: Promise<string>;
+  /** Stops by itself `seconds` from now: counted from when capture runs, not from startup. */
+  after(seconds: number): void;
+  /** Stops listening. */
+  cancel(): void;
+}
+
+function stopSignal(): StopSignal {
   let settle!: (why: string) => void;
   const reason = new Promise<string>((resolve) => (settle = resolve));
   const stop = (why: string) => {
@@ -53,10 +103,7 @@ function stopSignal(seconds: number | undefined): { reason: Promise<string>; can
     settle(why);
   };
   // Signal handlers alone do not keep Node running; this timer does until one fires.
-  const timer =
-    seconds === undefined
-      ? setInterval(() => undefined, 1 << 30)
-      : setTimeout(() => stop(`--duration ${seconds}s elapsed`), seconds * 1000);
+  let timer = setInterval(() => undefined, 1 << 30);
   const onSignal = (signal: NodeJS.Signals) => stop(signal);
   function cancel() {
     clearTimeout(timer);
@@ -65,5 +112,12 @@ function stopSignal(seconds: number | undefined): { reason: Promise<string>; can
   }
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  return { reason, cancel };
+  return {
+    reason,
+    after(seconds) {
+      clearTimeout(timer);
+      timer = setTimeout(() => stop(`--duration ${seconds}s elapsed`), seconds * 1000);
+    },
+    cancel,
+  };
 }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { assertBpftraceAvailable, skipWithoutBpftrace } from '../agent/bpftrace/bpftraceTestEnvironment';
+import { DATABASE } from '../shared/schema';
+import { openStore } from '../store/openStore';
+import { finished, runNetmon, startNetmon } from './runNetmon';
+
+/** `netmon up` as a user runs it: the real launcher, real bpftrace, the embedded store. */
+
+const work = mkdtempSync(join(tmpdir(), 'netmon-up-itest-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** One loopback connection from this process: sends `bytes`, gets `bytes` * 2 back. */
+async function loopbackExchange(bytes: number): Promise<number> {
+  const server = createServer((s) => {
+    let n = 0;
+    s.on('data', (d: Buffer) => (n += d.length));
+    s.on('end', () => s.end(Buffer.alloc(2 * n)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve, reject) => {
+    const c = createConnection({ host: '127.0.0.1', port }, () => c.end(Buffer.alloc(bytes)));
+    c.on('data', () => undefined);
+    c.on('error', reject);
+    c.on('close', () => resolve());
+  });
+  server.close();
+  return port;
+}
+
+test(
+  'up --duration 4 --interval 1 --no-ui captures into the data dir, prints status per interval and exits 0',
+  { skip: skipWithoutBpftrace, timeout: 120_000 },
+  async () => {
+    assertBpftraceAvailable();
+    const dir = join(work, 'data');
+    const child = startNetmon(['up', '--duration', '4', '--interval', '1', '--no-ui', '--data-dir', dir]);
+    const done = finished(child);
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString('utf8');
+        if (seen.includes('netmon up: holding')) {
+          resolve();
+        }
+      });
+      void done.then((r) => reject(new Error(`netmon up exited (${r.code}) before capturing:\n${r.stderr}`)));
+    });
+    const port = await loopbackExchange(4321);
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(
+      lines.find((l) => l.startsWith('netmon up: holding')) ?? '',
+      /^netmon up: holding embedded:\S+; capturing with \S*bpftrace every 1s$/
+    );
+    assert.ok(!run.stdout.includes('UI is not served'), '--no-ui drops the note');
+    const statusLines = lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:]+Z {2}probes 12\/12 {2}events /.test(l));
+    assert.ok(statusLines.length >= 4, run.stdout);
+    assert.ok(
+      statusLines.some((l) => l.includes(`-> 127.0.0.1:${port}`)),
+      run.stdout
+    );
+    // The last interval's status comes after the stop: it is the final flush.
+    assert.match(lines.at(-3) ?? '', /^netmon up: stopping \(--duration 4s elapsed\)$/);
+    assert.equal(lines.at(-2), statusLines.at(-1));
+    assert.match(lines.at(-1) ?? '', /^netmon up: wrote \d+ rows in \d+ intervals$/);
+
+    const store = await openStore({ dataDir: dir });
+    try {
+      const sides = await store.query<{ tx: string; rx: string }>(
+        `SELECT sum(bytes_tx) AS tx, sum(bytes_rx) AS rx FROM ${DATABASE}.connections
+         WHERE local_port = {port:UInt16} OR remote_port = {port:UInt16}
+         GROUP BY local_port = {port:UInt16} ORDER BY local_port = {port:UInt16}`,
+        { port }
+      );
+      assert.deepEqual(sides, [
+        { tx: '4321', rx: '8642' },
+        { tx: '8642', rx: '4321' },
+      ]);
+      const [health] = await store.query<{ rows: string; attached: number }>(
+        `SELECT count() AS rows, min(probes_attached = probes_expected) AS attached FROM ${DATABASE}.agent_health`
+      );
+      assert.ok(Number(health.rows) >= 5, `agent_health rows: ${health.rows}`);
+      assert.equal(health.attached, 1);
+      const wrote = Number(/wrote (\d+) rows/.exec(lines.at(-1)!)![1]);
+      const [stored] = await store.query<{ n: string }>(
+        `SELECT (SELECT count() FROM ${DATABASE}.connections) + (SELECT count() FROM ${DATABASE}.agent_health) AS n`
+      );
+      assert.equal(wrote, Number(stored.n));
+    } finally {
+      await store.close();
+    }
+  }
+);
+
+test('a missing bpftrace is one line naming it and a non-zero exit within 5 s, before any data dir is made', async () => {
+  const dir = join(work, 'never');
+  const started = Date.now();
+  const run = await runNetmon(['up', '--data-dir', dir], { env: { NETMON_BPFTRACE: '/nonexistent' } });
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  assert.notEqual(run.code, 0);
+  assert.equal(run.stdout, '');
+  assert.equal(run.stderr.split('\n').length, 2, run.stderr);
+  if (process.geteuid?.() === 0) {
+    assert.equal(run.code, 69);
+    assert.match(
+      run.stderr,
+      /^error: \/nonexistent is not an executable file: install it \(apt-get install bpftrace\) or set NETMON_BPFTRACE=/
+    );
+  } else {
+    // Without root the privileges check comes first, and it names bpftrace too.
+    assert.equal(run.code, 77);
+    assert.match(run.stderr, /^error: capture needs root: bpftrace/);
+  }
+  assert.equal(existsSync(dir), false);
+});
+
+test('--sink vector says it arrives with the fleet pipeline; a fractional --interval is a usage error', async () => {
+  const vector = await runNetmon(['up', '--sink', 'vector', '--data-dir', join(work, 'v')]);
+  assert.equal(vector.code, 1);
+  assert.match(vector.stderr, /^error: --sink vector arrives with the fleet pipeline .*use --sink clickhouse/);
+  const interval = await runNetmon(['up', '--interval', '1.5', '--data-dir', join(work, 'v')]);
+  assert.equal(interval.code, 2);
+  assert.equal(
+    interval.stderr,
+    `error: option '--interval <seconds>' argument '1.5' is invalid. expected a positive whole number, got "1.5".\n`
+  );
+});
