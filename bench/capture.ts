@@ -27,8 +27,8 @@ import { cpuMs, peakRssBytes, processTree } from './processTree';
 import { storedCounts } from './storedCounts';
 
 const WARMUP_MS = 1_000;
-/** The agent's log line once its probes are attached (startAgent resolved). */
-const AGENT_READY = /attached \d+ probes/;
+/** netmon up prints this once startAgent has resolved: the probes are attached. */
+const AGENT_READY = /capturing with /;
 const AGENT_START_TIMEOUT_MS = 90_000;
 
 interface Options {
