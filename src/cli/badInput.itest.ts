@@ -50,7 +50,7 @@ const usage: Array<[string, string[], string]> = [
   [
     'a bad --interval',
     ['up', '--interval', '-5'],
-    `error: option '--interval <seconds>' argument '-5' is invalid. expected a positive number of seconds, got "-5".`,
+    `error: option '--interval <seconds>' argument '-5' is invalid. expected a positive whole number, got "-5".`,
   ],
   [
     'a bad --duration',
