@@ -30,6 +30,7 @@ const WARMUP_MS = 1_000;
 /** netmon up prints this once startAgent has resolved: the probes are attached. */
 const AGENT_READY = /capturing with /;
 const AGENT_START_TIMEOUT_MS = 90_000;
+const AGENT_LOG_TAIL_LINES = 8;
 
 interface Options {
   rounds: number;
@@ -104,6 +105,7 @@ async function round(withAgent: boolean, server: LoadServer, dataDir: string, op
       agentProcesses: tree.length,
       peakRssBytes: peakRss,
       stored: storedCounts(dataDir, server.port, fromMs),
+      agentLogTail: exit.output.trimEnd().split('\n').slice(-AGENT_LOG_TAIL_LINES),
     };
   } finally {
     // A no-op after the stop above; after an error, no agent is left running.

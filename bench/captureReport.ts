@@ -12,6 +12,8 @@ export interface Round {
   /** Sum of VmHWM of the agent's processes. */
   readonly peakRssBytes: number;
   readonly stored?: StoredCounts;
+  /** The last lines netmon up printed: its warnings explain losses the counts only show. */
+  readonly agentLogTail?: readonly string[];
 }
 
 export const TARGETS = { throughputRatio: 0.95, cpuUsPerConnection: 10, lostEvents: 0 } as const;
