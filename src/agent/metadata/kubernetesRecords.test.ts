@@ -14,7 +14,10 @@ const noReplicaSets = () => undefined;
 test('a ReplicaSet pod belongs to its Deployment: from the API when known, else by the template hash', () => {
   const coredns = pod('coredns-789f8477df-knmwr');
   assert.equal(workloadOf(coredns, noReplicaSets), 'coredns');
-  assert.equal(workloadOf(coredns, () => 'coredns-from-api'), 'coredns-from-api');
+  assert.equal(
+    workloadOf(coredns, () => 'coredns-from-api'),
+    'coredns-from-api'
+  );
   assert.equal(workloadOf(pod('kube-proxy-psxbf'), noReplicaSets), 'kube-proxy');
   // Made-up variations of a recorded pod: a bare pod names itself; a ReplicaSet without the hash label.
   const bare = { ...coredns, metadata: { ...coredns.metadata, ownerReferences: undefined } };
@@ -38,7 +41,12 @@ test('a pod on the pod network: IP, containers with ids and ports, workload', ()
   assert.equal(record.hostNetwork, false);
   assert.deepEqual(record.hostPorts, []);
   assert.deepEqual(record.containers, [
-    { name: 'coredns', id: 'eff33af832d27ca7cbfa2b85293ff0f34fdf4ed4753e6f674886302312831d1b', ports: [53, 9153], init: false },
+    {
+      name: 'coredns',
+      id: 'eff33af832d27ca7cbfa2b85293ff0f34fdf4ed4753e6f674886302312831d1b',
+      ports: [53, 9153],
+      init: false,
+    },
   ]);
   assert.deepEqual(record.fields, {
     namespace: 'kube-system',
@@ -53,7 +61,10 @@ test('a host-network DaemonSet pod: node IP, hostPorts, the init container kept 
   const record = podRecord(pod('aws-node-9t64t'), 'aws-node');
   assert.equal(record.hostNetwork, true);
   assert.deepEqual(record.ips, ['10.0.10.170']);
-  assert.deepEqual(record.hostPorts.toSorted((a, b) => a - b), [8162, 61678]);
+  assert.deepEqual(
+    record.hostPorts.toSorted((a, b) => a - b),
+    [8162, 61678]
+  );
   assert.deepEqual(
     record.containers.map((c) => [c.name, c.id.slice(0, 7), c.init]),
     [
@@ -72,7 +83,10 @@ test('nodes give region and zone from topology labels, cluster from a chosen lab
     ips: ['10.0.10.170'],
     fields: { cluster: 'ecommerce-dev', region: 'us-east-1', zone: 'us-east-1a' },
   });
-  assert.equal(nodeRecord(node, { clusterLabel: 'eks.amazonaws.com/nodegroup', cluster: 'x' }).fields.cluster, 'ecommerce-dev-node-group');
+  assert.equal(
+    nodeRecord(node, { clusterLabel: 'eks.amazonaws.com/nodegroup', cluster: 'x' }).fields.cluster,
+    'ecommerce-dev-node-group'
+  );
   assert.equal(nodeRecord(node).fields.cluster, '');
 });
 

@@ -15,7 +15,10 @@ export function containerIdOf(containerID: string | undefined): string {
  * minus the pod-template-hash is the Deployment's by construction). Other controllers
  * (StatefulSet, DaemonSet, Job, ...) are named directly, and a bare pod names itself.
  */
-export function workloadOf(pod: V1Pod, replicaSetOwner: (namespace: string, name: string) => string | undefined): string {
+export function workloadOf(
+  pod: V1Pod,
+  replicaSetOwner: (namespace: string, name: string) => string | undefined
+): string {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (owner === undefined) {
     return pod.metadata?.name ?? '';

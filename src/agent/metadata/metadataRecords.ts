@@ -9,7 +9,9 @@ export interface Metadata extends MetadataFields {
   readonly name: string;
 }
 
-export type TextField = { [K in keyof MetadataFields]: MetadataFields[K] extends string ? K : never }[keyof MetadataFields];
+export type TextField = {
+  [K in keyof MetadataFields]: MetadataFields[K] extends string ? K : never;
+}[keyof MetadataFields];
 
 export const TEXT_FIELDS = Object.keys(containerMetadataColumns).filter(
   (key) => key !== 'timestamp' && key !== 'host_network'
