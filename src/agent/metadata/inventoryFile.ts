@@ -1,0 +1,133 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { parseCidr, parseIp } from './ipAddress';
+import { TEXT_FIELDS, type InventoryEntry, type InventoryMatch, type PartialMetadata } from './metadataRecords';
+
+/**
+ * The static inventory: YAML that describes what Kubernetes does not (hosts, external services,
+ * plain containers). Pure: text in, entries or every mistake out, each mistake naming the file,
+ * line, column and field and saying what was expected. The schema is in docs/metadata.md:
+ *
+ *   entries:
+ *     - cidr: 10.20.0.0/16          # exactly one of ip, cidr, cgroup, cgroup_regex
+ *       network: vpc-main
+ *     - ip: 203.0.113.10
+ *       name: payments.example.com
+ */
+
+/** Identity the agent reads from the kernel or Kubernetes, never from a file. */
+const NOT_SETTABLE = new Set(['container_id', 'pod_id', 'ip', 'pod_uid']);
+export const INVENTORY_FIELDS = ['name', ...TEXT_FIELDS.filter((f) => !NOT_SETTABLE.has(f))] as const;
+const MATCH_KEYS = ['ip', 'cidr', 'cgroup', 'cgroup_regex'] as const;
+type MatchKey = (typeof MATCH_KEYS)[number];
+const MAX_ERRORS = 20;
+
+export type InventoryParse = { ok: true; entries: InventoryEntry[] } | { ok: false; errors: string[] };
+
+export function parseInventory(text: string, file: string): InventoryParse {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const errors: string[] = [];
+  const at = (node: Node | null | undefined, offset = node?.range?.[0] ?? 0) => {
+    const { line, col } = lines.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  for (const e of doc.errors) {
+    errors.push(
+      `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: not valid YAML: ${e.message.split('\n')[0]}`
+    );
+  }
+  if (errors.length > 0) {
+    return { ok: false, errors };
+  }
+  const root = doc.contents;
+  const list = isMap(root) ? root.get('entries', true) : undefined;
+  if (!isMap(root) || !isSeq(list)) {
+    return { ok: false, errors: [`${at(root)}: expected a mapping with an 'entries' list at the top`] };
+  }
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (key !== 'entries' && key !== 'version') {
+      errors.push(
+        `${at(pair.key as Node)}: unknown top-level key '${key}'; expected 'entries' (and optionally 'version: 1')`
+      );
+    }
+  }
+  const entries: InventoryEntry[] = [];
+  list.items.forEach((item, i) => {
+    const where = `entries[${i}]`;
+    if (!isMap(item)) {
+      errors.push(`${at(item as Node)}: ${where}: expected a mapping like '- cidr: 10.0.0.0/8' with metadata fields`);
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let match: InventoryMatch | undefined;
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const value = pair.value as Node | null;
+      const scalar = isScalar(value) && typeof value.value !== 'object' ? String(value.value) : undefined;
+      const fail = (message: string) => errors.push(`${at(value ?? (pair.key as Node))}: ${where}.${key}: ${message}`);
+      if (scalar === undefined || scalar === '') {
+        fail('expected a non-empty text value');
+      } else if ((MATCH_KEYS as readonly string[]).includes(key)) {
+        if (match !== undefined) {
+          fail(`an entry matches on exactly one of ${MATCH_KEYS.join(', ')}; it already has ${match.kind}`);
+        }
+        const parsed = parseMatch(key as MatchKey, scalar);
+        if (typeof parsed === 'string') {
+          fail(`${parsed}, got '${scalar}'`);
+        } else {
+          match ??= parsed;
+        }
+      } else if ((INVENTORY_FIELDS as readonly string[]).includes(key)) {
+        fields[key] = scalar;
+      } else {
+        fail(`unknown field; expected one of ${[...MATCH_KEYS, ...INVENTORY_FIELDS].join(', ')}`);
+      }
+    }
+    if (match === undefined && !errors.some((e) => e.includes(`${where}.`))) {
+      errors.push(`${at(item)}: ${where}: expected one of ${MATCH_KEYS.join(', ')} to say what it describes`);
+    }
+    if (match !== undefined) {
+      entries.push({ match, fields: fields as PartialMetadata });
+    }
+  });
+  if (errors.length > 0) {
+    const more = errors.length > MAX_ERRORS ? [`... and ${errors.length - MAX_ERRORS} more`] : [];
+    return { ok: false, errors: [...errors.slice(0, MAX_ERRORS), ...more] };
+  }
+  return { ok: true, entries };
+}
+
+/** The match, or what was expected. */
+function parseMatch(key: MatchKey, text: string): InventoryMatch | string {
+  switch (key) {
+    case 'ip':
+      return parseIp(text) === undefined ? 'expected an IPv4 or IPv6 address such as 192.0.2.10' : { kind: 'ip', text };
+    case 'cidr':
+      return parseCidr(text) === undefined || !text.includes('/')
+        ? 'expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32'
+        : { kind: 'cidr', text };
+    case 'cgroup':
+      return { kind: 'cgroup', text, pattern: globPattern(text) };
+    case 'cgroup_regex':
+      try {
+        return { kind: 'cgroup', text, pattern: new RegExp(text) };
+      } catch (err) {
+        return `expected a JavaScript regular expression (${(err as Error).message})`;
+      }
+  }
+}
+
+/** `*` and `?` stay within one path segment, `**` crosses them; the whole path or id must match. */
+function globPattern(glob: string): RegExp {
+  const body = glob
+    .split('**')
+    .map((part) =>
+      part
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+    )
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}
