@@ -14,8 +14,8 @@ import type { DnsAsker, DnsObservation, DnsProtocol } from './dnsObservation';
  *   first answer was a real outcome.
  * - A lookup times out `timeoutMs` after its last send with no answer; latency counts from its
  *   first send, so it includes the client's waiting between retries.
- * - A second response to an answered lookup (the server answered the retry too) is counted as
- *   late, not as an orphan; orphans are responses to nothing we saw asked.
+ * - A response to a lookup already written (the server answered the retry too, or answered after
+ *   the timeout) is counted as late, not as an orphan; orphans answer nothing we saw asked.
  *
  * Feed observations in time order (the pipeline's reorder queue does it). Pure: no Node APIs.
  */
@@ -99,8 +99,8 @@ export class DnsPairing {
   private readonly byExchange = new Map<string, Lookup>();
   private readonly byFallback = new Map<string, Lookup[]>();
   private readonly byRetry = new Map<string, Lookup>();
-  /** Exchange and fallback keys of answered lookups -> monotonic ns until which they count as late. */
-  private readonly answeredKeys = new Map<string, number>();
+  /** Exchange and fallback keys of written lookups -> monotonic ns until which responses count as late. */
+  private readonly finishedKeys = new Map<string, number>();
   private results: DnsLookupResult[] = [];
   private readonly c = { questions: 0, retries: 0, answered: 0, timeouts: 0, late: 0, orphans: 0, ignored: 0, evictions: 0 };
 
@@ -119,15 +119,15 @@ export class DnsPairing {
       if (nowNs - lookup.lastTs <= this.timeoutNs) {
         break;
       }
-      this.remove(lookup);
+      this.finish(lookup, nowNs);
       this.c.timeouts++;
       this.emit(lookup, 'TIMEOUT', 0, []);
     }
-    for (const [key, until] of this.answeredKeys) {
+    for (const [key, until] of this.finishedKeys) {
       if (until >= nowNs) {
         break;
       }
-      this.answeredKeys.delete(key);
+      this.finishedKeys.delete(key);
     }
   }
 
@@ -203,24 +203,28 @@ export class DnsPairing {
           ? this.byFallback.get(fallbackKey)?.[0]
           : undefined;
     if (lookup === undefined) {
-      const late = this.answeredKeys.has(key) || (fallbackKey !== undefined && this.answeredKeys.has(fallbackKey));
+      const late = this.finishedKeys.has(key) || (fallbackKey !== undefined && this.finishedKeys.has(fallbackKey));
       this.c[late ? 'late' : 'orphans']++;
       return late ? 'late' : 'orphan';
     }
-    this.remove(lookup);
-    const until = obs.ts + this.timeoutNs;
-    for (const k of [...lookup.exchangeKeys, lookup.fallbackKey]) {
-      this.answeredKeys.delete(k);
-      this.answeredKeys.set(k, until);
-    }
-    while (this.answeredKeys.size > this.maxPending) {
-      this.answeredKeys.delete(this.answeredKeys.keys().next().value as string);
-    }
+    this.finish(lookup, obs.ts);
     this.c.answered++;
     // A response stamped before its question can only come from clocks of two CPUs; it still
     // answered, so it gets the smallest latency rather than none.
     this.emit(lookup, m.rcode, Math.max(1, Math.round((obs.ts - lookup.first.ts) / 1000)), m.answers);
     return 'answer';
+  }
+
+  /** Written out: its keys now only recognise late responses, for one more timeout. */
+  private finish(lookup: Lookup, nowNs: number): void {
+    this.remove(lookup);
+    for (const k of [...lookup.exchangeKeys, lookup.fallbackKey]) {
+      this.finishedKeys.delete(k);
+      this.finishedKeys.set(k, nowNs + this.timeoutNs);
+    }
+    while (this.finishedKeys.size > this.maxPending) {
+      this.finishedKeys.delete(this.finishedKeys.keys().next().value as string);
+    }
   }
 
   private remove(lookup: Lookup): void {
