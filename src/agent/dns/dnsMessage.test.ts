@@ -110,8 +110,10 @@ describe('decodeDnsMessage', () => {
       name: '.',
       udpPayloadSize: 1232,
       extendedRcode: extended,
+      ednsVersion: 0,
       flags: 0,
-      options: [{ code: 'PADDING' as const, length: 8 }],
+      flag_do: false,
+      options: [{ code: 12 as const, length: 8 }],
     });
     const plain = decoded(response(3, 'e.example', { answers: [a('e.example', '192.0.2.1')], additionals: [opt(0)] }));
     assert.equal(plain.rcode, 'NOERROR');
