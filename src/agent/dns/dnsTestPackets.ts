@@ -38,12 +38,16 @@ export function response(id: number, name: string, spec: ResponseSpec = {}): Uin
 export const a = (name: string, ip: string, ttl = 60): Answer => ({ type: 'A', name, ttl, data: ip });
 export const aaaa = (name: string, ip: string, ttl = 60): Answer => ({ type: 'AAAA', name, ttl, data: ip });
 export const cname = (name: string, target: string, ttl = 60): Answer => ({ type: 'CNAME', name, ttl, data: target });
-export const soa = (zone: string): Answer => ({
-  type: 'SOA',
-  name: zone,
-  ttl: 300,
-  data: { mname: `ns.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
+export const soaData = (zone: string) => ({
+  mname: `ns.${zone}`,
+  rname: `hostmaster.${zone}`,
+  serial: 1,
+  refresh: 3600,
+  retry: 600,
+  expire: 86400,
+  minimum: 60,
 });
+export const soa = (zone: string): Answer => ({ type: 'SOA', name: zone, ttl: 300, data: soaData(zone) });
 
 /** Bytes written in order: numbers are single bytes; see the helpers below for wider fields. */
 export function bytes(...parts: Array<number | readonly number[]>): Uint8Array {
