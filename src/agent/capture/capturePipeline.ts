@@ -6,27 +6,35 @@ import {
   type BpftraceLine,
   type BpftraceLineKind,
   type TcpSnapshotEntry,
-  type UdpIdentity,
   type UdpStat,
 } from './bpftraceLine';
 import {
   buildConnectionRow,
   NO_ATTRIBUTION,
+  NO_CGROUP_ATTRIBUTION,
   NO_METADATA,
+  type AttributeCgroup,
   type AttributeProcess,
   type LookupMetadata,
+  type ProcessAttribution,
   type RowContext,
+  type RowDraft,
 } from './connectionRow';
 import { ConnectionTracker, type ConnectionTrackerStats } from './connectionTracker';
 import { LINUX_EPHEMERAL_PORTS, type PortRange } from './directionGuess';
 import { LocalEndpoints } from './localEndpoints';
 import { TimeOrderedQueue } from './timeOrderedQueue';
-import { UdpFlows } from './udpFlows';
+import { UdpFlows, type OwnedUdpIdentity } from './udpFlows';
 
 /**
  * The agent's capture core: bpftrace lines in, connections rows out. The agent loop feeds every
- * stdout line of `bpftrace -f json bpf/connections.bt` to handleLine, and calls takeRows on a
- * timer (rows of a flush are ready reorderWindowMs after it) and drain once bpftrace has exited.
+ * stdout line of `bpftrace -f json bpf/connections.bt` to handleLine, calls takeRows
+ * reorderWindowMs after each "flushed" line (when that flush's rows are ready) and on a timer,
+ * and drain once bpftrace has exited.
+ *
+ * Lost lines (a full perf buffer) never strand lines already read: closed connections leave on
+ * takeRows without waiting for a flush line, a flush whose "flushed" line is lost goes out when
+ * the next flush starts or once it is old, and drain and a bpftrace restart emit whatever is left.
  */
 
 /** bpftrace's clock is CLOCK_MONOTONIC, which is what process.hrtime reads on Linux. */
@@ -45,6 +53,11 @@ export interface CapturePipelineOptions {
   readonly node: string;
   /** pid -> comm and container; a ProcessInfoCache's get in production. */
   readonly attribute?: AttributeProcess;
+  /**
+   * Socket cgroup v2 id -> container; a CgroupIdIndex in production. Preferred over the pid: it
+   * still answers after the process has exited, and cannot be fooled by a reused pid.
+   */
+  readonly attributeCgroup?: AttributeCgroup;
   /** container id -> pod metadata, or undefined when unknown. */
   readonly metadata?: LookupMetadata;
   readonly clock?: CaptureClock;
@@ -90,7 +103,10 @@ export interface CaptureStats extends Omit<ConnectionTrackerStats, 'evictions'> 
 }
 
 export interface CapturePipeline {
-  handleLine(line: string): void;
+  /** Returns what the line was, so the caller can act on "flushed". */
+  handleLine(line: string): BpftraceLineKind;
+  /** How long after a line its event is applied: a flush's rows are ready this long after it. */
+  readonly reorderWindowMs: number;
   /** Rows completed since the last call. */
   takeRows(): ConnectionRow[];
   /** Applies everything still waiting for its reorder window: call when bpftrace has exited. */
@@ -121,10 +137,21 @@ const KINDS: readonly BpftraceLineKind[] = [
 /** Lines between "flush" and "flushed". */
 interface FlushGroup {
   ts: number | undefined;
+  seq: number | undefined;
   tcp: TcpSnapshotEntry[];
-  udpIdentities: UdpIdentity[];
+  udpIdentities: OwnedUdpIdentity[];
   udpStats: UdpStat[];
 }
+
+type FlushedLine = Extract<BpftraceLine, { kind: 'flushed' }>;
+
+/**
+ * A closed connection's final row waits this long past the reorder window for reset lines that
+ * follow its close (an abortive close's RST); later ones become a follow-up row.
+ */
+const RELEASE_GRACE_NS = 100e6;
+/** A flush whose "flushed" line has not come this long past the reorder window is taken as lost. */
+const LOST_FLUSHED_AFTER_NS = 2e9;
 
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -138,7 +165,8 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   const maxConnections = positiveInt(opts.maxConnections ?? 65_536, 'maxConnections');
   const maxUdpFlows = positiveInt(opts.maxUdpFlows ?? 65_536, 'maxUdpFlows');
   const maxLineChars = positiveInt(opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS, 'maxLineChars');
-  const reorderWindowNs = (opts.reorderWindowMs ?? 500) * 1e6;
+  const reorderWindowMs = opts.reorderWindowMs ?? 500;
+  const reorderWindowNs = reorderWindowMs * 1e6;
   if (!(reorderWindowNs >= 0)) {
     throw new RangeError(`createCapturePipeline reorderWindowMs: expected >= 0, got ${opts.reorderWindowMs}`);
   }
@@ -150,10 +178,11 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   const toEpochMs = (ns: number) => Math.floor(offsetMs + ns / 1e6);
 
   const endpoints = new LocalEndpoints();
+  const attribute = opts.attribute ?? NO_ATTRIBUTION;
+  const attributeCgroup = opts.attributeCgroup ?? NO_CGROUP_ATTRIBUTION;
   const shared = {
     node: opts.node,
     endpoints,
-    attribute: opts.attribute ?? NO_ATTRIBUTION,
     toEpochMs,
     ephemeralPorts: opts.ephemeralPorts ?? LINUX_EPHEMERAL_PORTS,
   };
@@ -166,6 +195,8 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
 
   let rows: ConnectionRow[] = [];
   let group: FlushGroup | undefined;
+  /** The seq of the last flush put in the queue: its late "flushed" line only brings counters. */
+  let queuedSeq: number | undefined;
   const linesByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<BpftraceLineKind, number>;
   const c = {
     lostEvents: 0,
@@ -181,32 +212,76 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   let runUntrackedResets = 0;
   let runTableFull = 0;
 
-  function flushRows(ts: number, g: FlushGroup, untrackedResets: number, tableFull: number): void {
-    tcp.snapshot(g.tcp);
-    udp.addIdentities(g.udpIdentities);
-    udp.addStats(g.udpStats);
-    udp.prepare();
-    const drafts = [...tcp.flush(ts), ...udp.flush(ts)];
+  /**
+   * Who owns a socket, worked out when its line arrives: by the time the line is applied (the
+   * reorder window) a short-lived process has exited. The socket's cgroup first, then the pid;
+   * comm is the event's unless it has none. Undefined when nothing names a container.
+   */
+  function ownerOf(pid: number, comm: string, cgroup: number): ProcessAttribution | undefined {
+    const byCgroup = cgroup === 0 ? undefined : attributeCgroup(cgroup);
+    if (byCgroup !== undefined && (comm !== '' || pid === 0)) {
+      return { comm, containerId: byCgroup.containerId };
+    }
+    if (pid === 0) {
+      return undefined;
+    }
+    const byPid = attribute(pid);
+    return { comm: comm || byPid.comm, containerId: byCgroup?.containerId ?? byPid.containerId };
+  }
+
+  function emit(drafts: readonly RowDraft[]): void {
     for (const d of drafts) {
       rows.push(buildConnectionRow(d, rowContext));
     }
     c.rowsEmitted += drafts.length;
-    c.untrackedResets += Math.max(0, untrackedResets - runUntrackedResets);
-    c.mapFullErrors += Math.max(0, tableFull - runTableFull);
-    runUntrackedResets = untrackedResets;
-    runTableFull = tableFull;
+  }
+
+  /** The flushed line's counters are running totals of one bpftrace run. */
+  function countFlushed(e: FlushedLine): void {
+    c.untrackedResets += Math.max(0, e.untrackedResets - runUntrackedResets);
+    c.mapFullErrors += Math.max(0, e.tableFull - runTableFull);
+    runUntrackedResets = e.untrackedResets;
+    runTableFull = e.tableFull;
+  }
+
+  function flushRows(ts: number, g: FlushGroup, flushed: FlushedLine | undefined): void {
+    tcp.snapshot(g.tcp);
+    udp.addIdentities(g.udpIdentities);
+    udp.addStats(g.udpStats);
+    udp.prepare();
+    emit([...tcp.flush(ts), ...udp.flush(ts)]);
+    tcp.expire(ts);
+    if (flushed !== undefined) {
+      countFlushed(flushed);
+    }
   }
 
   function currentGroup(): FlushGroup {
-    group ??= { ts: undefined, tcp: [], udpIdentities: [], udpStats: [] };
+    group ??= { ts: undefined, seq: undefined, tcp: [], udpIdentities: [], udpStats: [] };
     return group;
   }
 
-  function startRun(): void {
+  /** Puts the group in time order with the events; `flushed` is undefined when that line was lost. */
+  function queueGroup(g: FlushGroup, ts: number, flushed?: FlushedLine): void {
+    group = undefined;
+    queuedSeq = g.seq ?? flushed?.seq;
+    queue.push(ts, () => flushRows(ts, g, flushed));
+  }
+
+  /** Everything read so far out as rows: at the end, and before a new bpftrace run starts over. */
+  function settle(): void {
+    if (group !== undefined) {
+      queueGroup(group, group.ts ?? clock.monotonicNs());
+    }
     queue.runAll();
+    emit(tcp.release(Number.POSITIVE_INFINITY));
+  }
+
+  function startRun(): void {
+    settle();
     c.abandonedConnections += tcp.clear();
     udp.clear();
-    group = undefined;
+    queuedSeq = undefined;
     runUntrackedResets = 0;
     runTableFull = 0;
   }
@@ -217,39 +292,51 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
         startRun();
         return;
       case 'open':
-      case 'seen':
-        queue.push(e.ts, () => tcp.open(e));
+      case 'seen': {
+        const who = ownerOf(e.pid, e.comm, e.cgroup);
+        queue.push(e.ts, () => tcp.open(e, who));
         return;
-      case 'owner':
-        queue.push(e.ts, () => tcp.owner(e));
+      }
+      case 'owner': {
+        // The owner line is the only one from the owner's own context; it carries no cgroup.
+        const who = ownerOf(e.pid, e.comm, 0);
+        queue.push(e.ts, () => tcp.owner(e, who));
         return;
+      }
       case 'reset':
         queue.push(e.ts, () => tcp.reset(e));
         return;
       case 'close':
-      case 'fail':
-        queue.push(e.ts, () => tcp.close(e));
+      case 'fail': {
+        const who = ownerOf(e.pid, e.comm, e.cgroup);
+        queue.push(e.ts, () => tcp.close(e, who));
         return;
+      }
       case 'flush':
-        currentGroup().ts = e.ts;
+        if (group?.ts !== undefined) {
+          queueGroup(group, group.ts); // the previous flush's "flushed" line was lost
+        }
+        group = { ...currentGroup(), ts: e.ts, seq: e.seq };
         return;
       case 'tcpSnapshot':
         currentGroup().tcp.push(...e.entries);
         return;
       case 'udpIdentities':
-        currentGroup().udpIdentities.push(...e.entries);
+        currentGroup().udpIdentities.push(
+          ...e.entries.map((identity) => ({ identity, owner: ownerOf(identity.pid, identity.comm, identity.cgroup) }))
+        );
         return;
       case 'udpStats':
         currentGroup().udpStats.push(...e.entries);
         return;
-      case 'flushed': {
-        // A lost "flush" line leaves the group without its time; the flushed line is close enough.
-        const g = currentGroup();
-        const ts = g.ts ?? e.ts;
-        group = undefined;
-        queue.push(ts, () => flushRows(ts, g, e.untrackedResets, e.tableFull));
+      case 'flushed':
+        if (group === undefined && e.seq === queuedSeq) {
+          queue.push(e.ts, () => countFlushed(e)); // its flush went out without it
+        } else {
+          // A lost "flush" line leaves the group without its time; the flushed line is close enough.
+          queueGroup(currentGroup(), group?.ts ?? e.ts, e);
+        }
         return;
-      }
       case 'lostEvents':
         c.lostEvents += e.count;
         return;
@@ -271,6 +358,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   }
 
   return {
+    reorderWindowMs,
     handleLine(line) {
       const e = parseBpftraceLine(line, maxLineChars);
       linesByKind[e.kind]++;
@@ -278,15 +366,22 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       if (queue.length > maxBuffered) {
         queue.runOldest(queue.length - maxBuffered / 2);
       }
+      return e.kind;
     },
     takeRows() {
-      queue.runUntil(clock.monotonicNs() - reorderWindowNs);
+      const cutoff = clock.monotonicNs() - reorderWindowNs;
+      if (group?.ts !== undefined && group.ts < cutoff - LOST_FLUSHED_AFTER_NS) {
+        queueGroup(group, group.ts);
+      }
+      queue.runUntil(cutoff);
+      emit(tcp.release(cutoff - RELEASE_GRACE_NS));
+      tcp.expire(cutoff);
       const out = rows;
       rows = [];
       return out;
     },
     drain() {
-      queue.runAll();
+      settle();
     },
     stats() {
       const t = tcp.stats();

@@ -7,12 +7,18 @@ export interface ProcessAttribution {
   readonly containerId: string;
 }
 export type AttributeProcess = (pid: number) => ProcessAttribution;
+/**
+ * A socket's container by the cgroup v2 id connections.bt reports (a CgroupIdIndex in
+ * production); undefined when the id tells nothing.
+ */
+export type AttributeCgroup = (cgroupId: number) => Pick<ProcessAttribution, 'containerId'> | undefined;
 
 export type SideMetadata = Pick<ContainerMetadataRow, 'cluster' | 'namespace' | 'deployment' | 'pod' | 'container'>;
 /** container id -> its metadata, or undefined while unknown. */
 export type LookupMetadata = (containerId: string) => SideMetadata | undefined;
 
 export const NO_ATTRIBUTION: AttributeProcess = () => ({ comm: '', containerId: '' });
+export const NO_CGROUP_ATTRIBUTION: AttributeCgroup = () => undefined;
 export const NO_METADATA: LookupMetadata = () => undefined;
 
 export interface IntervalCounters {

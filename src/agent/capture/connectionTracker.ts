@@ -1,6 +1,6 @@
 import type { Direction } from '../../shared/schema';
 import type { TcpCloseEvent, TcpOpenEvent, TcpSnapshotEntry, TcpTotals } from './bpftraceLine';
-import type { AttributeProcess, IntervalCounters, RowDraft } from './connectionRow';
+import type { IntervalCounters, ProcessAttribution, RowDraft } from './connectionRow';
 import { connectionId } from './connectionId';
 import { guessDirection, type PortRange } from './directionGuess';
 import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
@@ -11,8 +11,14 @@ import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
  * The kernel reports running totals (in @tcp at each flush, exact on the close line); each row
  * carries the difference from the totals the previous row carried, so the rows of a connection
  * sum to its close line. Every live connection gets a row at every flush, with zero deltas when it
- * was idle; a closed one gets its final row at the first flush after its close line, so a
- * connection that opens and closes within one interval is one row.
+ * was idle; a closed one gets its final row at the first flush after its close line, or when the
+ * agent's timer releases it (release), whichever comes first: a lost flush line must not hold a
+ * finished connection back. Either way a connection that opens and closes within one interval is
+ * one row.
+ *
+ * Attribution (who: container and comm) is worked out by the caller when the line arrives, since
+ * by the time the line is applied the process may be gone. The first line that knows the owner
+ * wins; an inbound connection's pid and comm come from its owner line.
  *
  * Choices worth knowing:
  * - "seen" connections predate bpftrace, so their totals include traffic from before the agent
@@ -23,7 +29,7 @@ import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
  *   @conn: an evicted connection's later close line would count its history twice, while a
  *   refused one still gets one exact row from its close line (which carries everything).
  * - Resets: an abortive close sends its RST after the close line. Reset lines after the close
- *   are folded into the closing row while it waits for the flush; one that arrives later still
+ *   are folded into the closing row while it waits for its release; one that arrives later still
  *   is emitted on a follow-up 'active' row with only resets set, so sum(resets) stays right
  *   without counting a second close.
  * - A failed connect (never established) is one 'failed' row with opened = 0: sum(opened)
@@ -33,7 +39,6 @@ import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
 export interface ConnectionTrackerOptions {
   readonly node: string;
   readonly endpoints: LocalEndpoints;
-  readonly attribute: AttributeProcess;
   readonly toEpochMs: (monotonicNs: number) => number;
   readonly maxConnections: number;
   readonly ephemeralPorts: PortRange;
@@ -53,8 +58,12 @@ export interface ConnectionTrackerStats {
 }
 
 const ZERO: TcpTotals = { txBytes: 0, rxBytes: 0, txPackets: 0, rxPackets: 0, retransmits: 0 };
-/** Flushes that a closed connection, or a line for a connection not yet seen, is kept for. */
-const LINGER_FLUSHES = 2;
+/**
+ * How long a released connection, or a line for a connection not yet seen, is kept (monotonic ns):
+ * two flushes at the default 10 s interval. A released connection's local endpoint stays known
+ * that long, so its peer's rows on this node still name its container.
+ */
+const LINGER_NS = 20e9;
 /** Reset lines whose times are kept per connection; a connection rarely sees more than two. */
 const MAX_RESETS = 16;
 
@@ -66,6 +75,8 @@ interface Conn {
   readonly seen: boolean;
   pid: number;
   comm: string;
+  /** Whether containerId comes from a line that knew the owner. */
+  attributed: boolean;
   containerId: string;
   /** Totals the rows so far add up to; undefined for a seen connection before its baseline. */
   emitted: TcpTotals | undefined;
@@ -84,13 +95,14 @@ interface Conn {
 interface Tombstone {
   readonly conn: Conn;
   lateResets: number;
-  flushesLeft: number;
+  lastResetTs: number;
+  readonly forgetAfter: number;
 }
 
 interface Early {
-  owner?: { pid: number; comm: string };
+  owner?: { pid: number; who: ProcessAttribution | undefined };
   resetTs: number[];
-  flushesLeft: number;
+  readonly forgetAfter: number;
 }
 
 const keyOf = (sk: number, start: number) => `${sk}/${start}`;
@@ -129,7 +141,7 @@ export class ConnectionTracker {
 
   constructor(private readonly opts: ConnectionTrackerOptions) {}
 
-  open(e: TcpOpenEvent): void {
+  open(e: TcpOpenEvent, who: ProcessAttribution | undefined): void {
     const key = keyOf(e.sk, e.start);
     if (this.live.has(key) || this.closed.has(key)) {
       return; // a repeat, or an open that arrived after its close
@@ -138,21 +150,21 @@ export class ConnectionTracker {
       this.untrackedConnections++;
       return;
     }
-    const conn = this.create(key, e);
+    const conn = this.create(key, e, who);
     const early = this.takeEarly(key);
     if (early?.owner) {
-      this.setOwner(conn, early.owner.pid, early.owner.comm);
+      this.setOwner(conn, early.owner.pid, early.owner.who);
     }
     early?.resetTs.forEach((ts) => this.addReset(conn, ts));
   }
 
-  owner(e: { sk: number; start: number; pid: number; comm: string }): void {
+  owner(e: { ts: number; sk: number; start: number; pid: number }, who: ProcessAttribution | undefined): void {
     const key = keyOf(e.sk, e.start);
     const conn = this.live.get(key);
     if (conn !== undefined) {
-      this.setOwner(conn, e.pid, e.comm);
+      this.setOwner(conn, e.pid, who);
     } else if (!this.closed.has(key)) {
-      this.earlyFor(key).owner = { pid: e.pid, comm: e.comm };
+      this.earlyFor(key, e.ts).owner = { pid: e.pid, who };
     }
   }
 
@@ -169,9 +181,10 @@ export class ConnectionTracker {
     } else if (tomb !== undefined) {
       if (e.ts > tomb.conn.close!.ts) {
         tomb.lateResets++;
+        tomb.lastResetTs = Math.max(tomb.lastResetTs, e.ts);
       }
     } else {
-      const early = this.earlyFor(key);
+      const early = this.earlyFor(key, e.ts);
       if (early.resetTs.length < MAX_RESETS) {
         early.resetTs.push(e.ts);
       } else {
@@ -180,21 +193,19 @@ export class ConnectionTracker {
     }
   }
 
-  close(e: TcpCloseEvent): void {
+  close(e: TcpCloseEvent, who: ProcessAttribution | undefined): void {
     const key = keyOf(e.sk, e.start);
     if (this.closed.has(key)) {
       return;
     }
     // No open line for a failed connect, nor for one whose open was lost or refused for room: the
-    // close line has everything, and holding it until the flush is bounded by the lines per interval.
-    const conn = this.live.get(key) ?? this.create(key, e);
+    // close line has everything, and holding it until its release is bounded by the lines per interval.
+    const conn = this.live.get(key) ?? this.create(key, e, who);
     if (conn.close !== undefined) {
       return;
     }
     conn.close = e;
-    if (conn.pid === 0 && e.pid !== 0) {
-      this.setOwner(conn, e.pid, e.comm);
-    }
+    this.setOwner(conn, e.pid, who);
     const early = this.takeEarly(key);
     // Read before the close line but sent after it (another CPU): not in the close line's count.
     const after = (ts: number) => ts > e.ts;
@@ -223,36 +234,60 @@ export class ConnectionTracker {
     }
   }
 
-  /** Rows for the interval that ends at monotonic time `ts`. */
+  /** Rows for the interval that ends at monotonic time `ts`: every live connection, and release(ts). */
   flush(ts: number): RowDraft[] {
     const rows: RowDraft[] = [];
     const tsMs = this.opts.toEpochMs(ts);
-    for (const [key, conn] of this.live) {
+    for (const conn of this.live.values()) {
       if (conn.close === undefined) {
         rows.push(this.liveRow(conn, tsMs));
-        continue;
       }
-      rows.push(this.closeRow(conn));
-      this.live.delete(key);
-      this.closed.set(key, { conn, lateResets: 0, flushesLeft: LINGER_FLUSHES });
     }
-    for (const [key, tomb] of this.closed) {
+    rows.push(...this.release(ts));
+    return rows;
+  }
+
+  /**
+   * Final rows of the connections closed at or before monotonic time `closedBy`, and follow-up
+   * rows of resets read after their connection's release.
+   */
+  release(closedBy: number): RowDraft[] {
+    const rows: RowDraft[] = [];
+    for (const [key, conn] of this.live) {
+      if (conn.close !== undefined && conn.close.ts <= closedBy) {
+        rows.push(this.closeRow(conn));
+        this.live.delete(key);
+        this.closed.set(key, { conn, lateResets: 0, lastResetTs: 0, forgetAfter: conn.close.ts + LINGER_NS });
+      }
+    }
+    for (const tomb of this.closed.values()) {
       if (tomb.lateResets > 0) {
+        const tsMs = this.opts.toEpochMs(tomb.lastResetTs);
         rows.push(this.draft(tomb.conn, tsMs, counters(ZERO, tomb.lateResets), 'active', 0, 0));
         tomb.lateResets = 0;
       }
-      if (--tomb.flushesLeft < 0) {
+    }
+    return rows;
+  }
+
+  /**
+   * Forgets released connections and early lines that have lingered past monotonic time `now`.
+   * Separate from release so that the rows just released are built while their peers' endpoints
+   * are still known.
+   */
+  expire(now: number): void {
+    for (const [key, tomb] of this.closed) {
+      if (tomb.forgetAfter < now) {
         this.forgetTombstone(key, tomb);
       }
     }
     this.evictOverflow();
     for (const [key, early] of this.early) {
-      if (--early.flushesLeft < 0) {
+      if (early.forgetAfter < now) {
         this.early.delete(key);
         this.orphanLines += early.resetTs.length + (early.owner ? 1 : 0);
       }
     }
-    return rows;
   }
 
   /** A new bpftrace run: its sockets start over. Returns the live connections dropped. */
@@ -275,7 +310,7 @@ export class ConnectionTracker {
     return { live: this.live.size, seenConnections, untrackedConnections, evictions, orphanLines, counterRegressions };
   }
 
-  private create(key: string, e: Omit<TcpOpenEvent, 'kind'>): Conn {
+  private create(key: string, e: Omit<TcpOpenEvent, 'kind'>, who: ProcessAttribution | undefined): Conn {
     const { sk, start, cgroup, netns, laddr, lport, raddr, rport } = e;
     const seen = e.direction === 'unknown';
     const conn: Conn = {
@@ -286,6 +321,7 @@ export class ConnectionTracker {
       seen,
       pid: 0,
       comm: '',
+      attributed: false,
       containerId: '',
       emitted: seen ? undefined : ZERO,
       latest: seen ? undefined : ZERO,
@@ -300,21 +336,24 @@ export class ConnectionTracker {
     this.live.set(key, conn);
     this.seenConnections += seen ? 1 : 0;
     this.opts.endpoints.add(conn.endpoint, '');
-    if (e.pid !== 0) {
-      this.setOwner(conn, e.pid, e.comm);
-    }
+    this.setOwner(conn, e.pid, who);
     return conn;
   }
 
-  private setOwner(conn: Conn, pid: number, comm: string): void {
-    if (conn.pid !== 0 || pid === 0) {
-      return;
+  /**
+   * pid 0 is no owner (a line from softirq). `who` is what the caller resolved when the line
+   * arrived, comm included; undefined when it knew no container.
+   */
+  private setOwner(conn: Conn, pid: number, who: ProcessAttribution | undefined): void {
+    if (conn.pid === 0 && pid !== 0) {
+      conn.pid = pid;
+      conn.comm = who?.comm ?? '';
     }
-    const who = this.opts.attribute(pid);
-    conn.pid = pid;
-    conn.comm = comm || who.comm;
-    conn.containerId = who.containerId;
-    this.opts.endpoints.update(conn.endpoint, who.containerId);
+    if (!conn.attributed && who !== undefined) {
+      conn.attributed = true;
+      conn.containerId = who.containerId;
+      this.opts.endpoints.update(conn.endpoint, who.containerId);
+    }
   }
 
   private liveRow(conn: Conn, tsMs: number): RowDraft {
@@ -389,14 +428,14 @@ export class ConnectionTracker {
     }
   }
 
-  private earlyFor(key: string): Early {
+  private earlyFor(key: string, ts: number): Early {
     let early = this.early.get(key);
     if (early === undefined) {
       if (this.early.size >= this.opts.maxConnections) {
         this.early.delete(this.early.keys().next().value as string);
         this.evictions++;
       }
-      early = { resetTs: [], flushesLeft: LINGER_FLUSHES };
+      early = { resetTs: [], forgetAfter: ts + LINGER_NS };
       this.early.set(key, early);
     }
     return early;

@@ -9,6 +9,8 @@ export interface FakeConn {
   direction?: 'outbound' | 'inbound' | 'unknown';
   pid?: number;
   comm?: string;
+  /** The socket's cgroup v2 id; 1 (the root) unless set. */
+  cgroup?: number;
   netns?: number;
   laddr?: string;
   lport?: number;
@@ -19,6 +21,17 @@ export interface FakeConn {
 /** tx_bytes, rx_bytes, tx_packets, rx_packets, retransmits. */
 export type FakeTotals = [number, number, number, number, number];
 
+/** One UDP (socket, pid) of an interval and what it sent. */
+export interface FakeUdp {
+  sk: number;
+  pid: number;
+  comm: string;
+  cgroup: number;
+  lport: number;
+  txDatagrams: number;
+  txBytes: number;
+}
+
 const value = (data: unknown[]) => JSON.stringify({ type: 'value', data });
 
 function ident(c: FakeConn): unknown[] {
@@ -28,7 +41,7 @@ function ident(c: FakeConn): unknown[] {
     c.direction ?? 'outbound',
     c.pid ?? 100,
     c.comm ?? 'client',
-    1,
+    c.cgroup ?? 1,
     c.netns ?? 4026531840,
     c.laddr ?? '10.0.0.1',
     c.lport ?? 40000,
@@ -46,6 +59,28 @@ export const fake = {
     value(['close', ts, ...ident(c), ...t, opts.rtt ?? 100, opts.resets ?? 0, opts.errno ?? 0]),
   fail: (ts: number, c: FakeConn, t: FakeTotals, opts: { resets?: number; errno?: number } = {}) =>
     value(['fail', ts, ...ident(c), ...t, 0, opts.resets ?? 0, opts.errno ?? 111]),
+  /** A flush's UDP lines, for flush()'s `extra`: @udp_id0 and @udp0 of flows that sent. */
+  udp: (flows: FakeUdp[]): string[] => [
+    JSON.stringify({
+      type: 'map',
+      data: {
+        '@udp_id0': Object.fromEntries(
+          flows.map((f) => [`${f.sk},${f.pid}`, ['10.0.0.1', f.lport, '10.0.0.2', 53, f.cgroup, 4026531840, f.comm]])
+        ),
+      },
+    }),
+    JSON.stringify({
+      type: 'stats',
+      data: {
+        '@udp0': Object.fromEntries(
+          flows.map((f) => [
+            `tracepoint:sock:sock_send_length,${f.sk},${f.pid}`,
+            { count: f.txDatagrams, average: Math.floor(f.txBytes / f.txDatagrams), total: f.txBytes },
+          ])
+        ),
+      },
+    }),
+  ],
   /** The flush lines: flush, @tcp (when any), flushed. */
   flush(
     ts: number,

@@ -1,6 +1,6 @@
 import type { Direction } from '../../shared/schema';
 import type { UdpIdentity, UdpStat } from './bpftraceLine';
-import type { AttributeProcess, RowDraft } from './connectionRow';
+import type { ProcessAttribution, RowDraft } from './connectionRow';
 import { connectionId } from './connectionId';
 import { guessUdpDirection, type PortRange } from './directionGuess';
 import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
@@ -12,12 +12,21 @@ import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
  * direction stable and to mark its first row 'open' (opened = 1). Its connection_id is a hash of
  * the socket, pid and endpoints, so a forgotten flow that comes back keeps its id; a socket that
  * connects elsewhere becomes a new flow.
+ *
+ * A flow's container and comm are those of its first identity entry, resolved by the caller when
+ * that entry's line arrived (UDP has no event before the flush, so a short-lived sender is often
+ * gone by then: the socket's cgroup is what names it).
  */
+
+/** An identity entry and its owner as resolved when its line arrived; undefined knows no container. */
+export interface OwnedUdpIdentity {
+  readonly identity: UdpIdentity;
+  readonly owner: ProcessAttribution | undefined;
+}
 
 export interface UdpFlowsOptions {
   readonly node: string;
   readonly endpoints: LocalEndpoints;
-  readonly attribute: AttributeProcess;
   readonly toEpochMs: (monotonicNs: number) => number;
   readonly maxFlows: number;
   readonly ephemeralPorts: PortRange;
@@ -55,16 +64,16 @@ const sameEndpoints = (a: UdpIdentity, b: UdpIdentity) =>
 
 export class UdpFlows {
   private readonly flows = new Map<string, Flow>();
-  private readonly identities = new Map<string, UdpIdentity>();
+  private readonly identities = new Map<string, OwnedUdpIdentity>();
   private readonly counts = new Map<string, Counts>();
   private withoutIdentity = 0;
   private evictions = 0;
 
   constructor(private readonly opts: UdpFlowsOptions) {}
 
-  addIdentities(entries: readonly UdpIdentity[]): void {
+  addIdentities(entries: readonly OwnedUdpIdentity[]): void {
     for (const e of entries) {
-      this.identities.set(`${e.sk},${e.pid}`, e);
+      this.identities.set(`${e.identity.sk},${e.identity.pid}`, e);
     }
   }
 
@@ -91,8 +100,9 @@ export class UdpFlows {
   prepare(): void {
     for (const [key, c] of this.counts) {
       const [sk, pid] = key.split(',').map(Number);
-      const identity = this.identities.get(key) ?? this.flows.get(key)?.identity ?? this.anonymous(sk, pid);
-      this.flowFor(key, identity, c);
+      const entry = this.identities.get(key);
+      const identity = entry?.identity ?? this.flows.get(key)?.identity ?? this.anonymous(sk, pid);
+      this.flowFor(key, identity, entry?.owner, c);
     }
   }
 
@@ -160,7 +170,7 @@ export class UdpFlows {
     return { sk, pid, laddr: '::', lport: 0, raddr: '::', rport: 0, cgroup: 0, netns: 0, comm: '' };
   }
 
-  private flowFor(key: string, identity: UdpIdentity, c: Counts): Flow {
+  private flowFor(key: string, identity: UdpIdentity, owner: ProcessAttribution | undefined, c: Counts): Flow {
     const known = this.flows.get(key);
     if (known !== undefined && sameEndpoints(known.identity, identity)) {
       // Most recently used last, so eviction takes the flow idle the longest.
@@ -176,7 +186,6 @@ export class UdpFlows {
       this.evictions++;
     }
     const { sk, pid, laddr, lport, raddr, rport, netns } = identity;
-    const who = this.opts.attribute(pid);
     const flow: Flow = {
       id: connectionId(this.opts.node, 'udp', sk, pid, laddr, lport, raddr, rport, netns),
       identity,
@@ -187,8 +196,8 @@ export class UdpFlows {
         { sent: c.txDatagrams > 0, received: c.rxDatagrams > 0 },
         this.opts.ephemeralPorts
       ),
-      containerId: who.containerId,
-      comm: identity.comm || who.comm,
+      containerId: owner?.containerId ?? '',
+      comm: owner?.comm ?? identity.comm,
       // -1 marks a flow whose first row is still to come.
       idleFlushes: -1,
     };
