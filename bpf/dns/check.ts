@@ -52,10 +52,13 @@ function qname(bytes: Buffer): string {
 }
 
 const lab = packets.filter((p) => String(p.netns) === podNetns || String(p.netns) === hostNetns);
+// What the asker addressed: the Service IP for svc-* names, which DNAT turned into the server's.
+const SERVICE_IP = '10.250.9.53';
+const addressed = (t: Truth) => (qname(Buffer.from(t.bytes, 'hex')).endsWith('-svc.lab') ? SERVICE_IP : t.server);
 const keyOfTruth = (t: Truth) =>
   t.kind === 'query'
-    ? `query ${t.client}:${t.client_port} > ${t.server}:${t.server_port} ${t.bytes}`
-    : `response ${t.server}:${t.server_port} > ${t.client}:${t.client_port} ${t.bytes}`;
+    ? `query ${t.client}:${t.client_port} > ${addressed(t)}:${t.server_port} ${t.bytes}`
+    : `response ${addressed(t)}:${t.server_port} > ${t.client}:${t.client_port} ${t.bytes}`;
 // A response has the server's port as source; both ports are never DNS ports here.
 const isResponse = (p: DnsPacket) => p.sport === 53 || p.sport === 5300;
 const keyOfPacket = (p: DnsPacket) =>

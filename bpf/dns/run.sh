@@ -2,7 +2,8 @@
 # Proves bpf/dns.bt against real resolvers: a "pod" namespace on a veth whose host end is a port
 # of a bridge in a "host" namespace, as on a Kubernetes node, where server.py answers (NOERROR,
 # NXDOMAIN, SERVFAIL, silence, a 1 KB answer) on 10.250.0.1:53, [fd00:250::1]:53, 127.0.0.1:53
-# and 10.250.0.1:5300. From the pod ask dig (IPv4, IPv6, port 5300, a retry), glibc
+# and 10.250.0.1:5300, and behind a DNATed "Service IP" 10.250.9.53. From the pod ask dig (IPv4,
+# IPv6, port 5300, the Service IP, a retry), glibc
 # (getent, Python getaddrinfo: A and AAAA at once), Node's c-ares and a raw UDP sender; dig asks
 # over loopback in the host namespace. check.ts then holds dns.bt's output, parsed by the agent's
 # dnsPacketLine, to what server.py received and sent: each packet once, the same bytes, the
@@ -70,6 +71,17 @@ ip -n "$HOST" link set br-dns up
 ip -n "$HOST" link set vpod0 up
 ip -n "$POD" link set eth0 up
 # ip netns exec bind-mounts this over /etc/resolv.conf for glibc inside the pod.
+ip -n "$POD" route add default via 10.250.0.1
+# A Service IP as kube-proxy makes one: DNAT to the server, so only the client's side of the
+# path carries 10.250.9.53 and dns.bt must print what the pod itself sees.
+ip netns exec "$HOST" nft -f - <<NFT
+table ip nmdns {
+	chain prerouting {
+		type nat hook prerouting priority -100;
+		ip daddr 10.250.9.53 udp dport 53 dnat to 10.250.0.1
+	}
+}
+NFT
 mkdir -p "/etc/netns/$POD"
 printf 'nameserver 10.250.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$POD/resolv.conf"
 
@@ -96,6 +108,7 @@ dig_at 10.250.0.1 big-dig.lab
 dig_at 10.250.0.1 silent-retry.lab +tries=2
 dig_at fd00:250::1 ok-dig6.lab AAAA
 dig_at 10.250.0.1 ok-port.lab -p 5300
+dig_at 10.250.9.53 ok-svc.lab
 ask "$HOST" ok-loopback.lab dig +tries=1 +time=1 @127.0.0.1 ok-loopback.lab
 ask "$POD" ok-getent.lab getent ahosts ok-getent.lab
 ask "$POD" nx-getent.lab getent hosts nx-getent.lab
