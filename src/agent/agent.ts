@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { version as agentVersion } from '../../package.json';
+import { cgroup2Mount } from '../lab/cgroup2Mount';
 import type { Store } from '../store/store';
+import { CgroupIdIndex } from './attribution/cgroupIdIndex';
 import { ProcessInfoCache } from './attribution/processInfo';
 import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
 import { BpftraceSupervisor, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
@@ -14,9 +16,16 @@ import { RowWriter } from './writer/rowWriter';
 
 /**
  * The agent on one host: bpftrace (bpf/connections.bt) under a supervisor, its lines through the
- * capture pipeline, and on a timer aligned to the interval the rows of the interval into the
- * store together with one agent_health row. stop() ends bpftrace so its END block flushes, and
- * writes everything that is left.
+ * capture pipeline, and after each of bpftrace's flushes the rows of the interval into the store
+ * together with one agent_health row. stop() ends bpftrace so its END block flushes, and writes
+ * everything that is left.
+ *
+ * The writes follow bpftrace's flushes rather than a wall-clock grid: bpftrace's 1 s tick starts
+ * when it attaches, at a phase the agent cannot choose, and a grid out of step with it would
+ * write nothing the first interval and then each interval's rows up to an interval late. A write
+ * comes the reorder window (plus a margin) after each "flushed" line, when that flush's rows are
+ * ready; should flush lines be lost, a timer still writes an interval and a margin after the
+ * last write, so closed connections never wait for bpftrace.
  */
 
 export interface AgentOptions {
@@ -108,23 +117,32 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { program, bpftracePath } = await checkCapture(opts);
   const node = opts.node ?? hostname();
   const processes = new ProcessInfoCache();
+  const cgroupRoot = cgroup2Mount();
+  const cgroups = cgroupRoot === undefined ? undefined : new CgroupIdIndex({ root: cgroupRoot });
+  if (cgroups === undefined) {
+    log('no cgroup v2 mount: processes that exit quickly may not be attributed to their containers');
+  }
   const pipeline = createCapturePipeline({
     node,
     attribute: (pid) => processes.get(pid),
+    attributeCgroup: (id) => cgroups?.attribution(id),
     maxConnections: opts.mapKeysMax ?? DEFAULT_MAP_KEYS_MAX,
   });
   // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
   // runs once they all are, so traffic is seen only from then on.
   let begun: (() => void) | undefined;
   const begin = new Promise<void>((resolve) => (begun = resolve));
+  let loop: AgentLoop | undefined;
   const supervisor = new BpftraceSupervisor({
     program,
     bpftracePath,
     onLine: (line) => {
-      pipeline.handleLine(line);
-      if (begun !== undefined && pipeline.stats().bpftraceRuns > 0) {
+      const kind = pipeline.handleLine(line);
+      if (kind === 'hello' && begun !== undefined) {
         begun();
         begun = undefined;
+      } else if (kind === 'flushed') {
+        loop?.flushed();
       }
     },
     onEvent: (event) => logSupervisorEvent(event, log),
@@ -141,8 +159,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
   }
   const writer = new RowWriter({ store: opts.store, node, log });
-  return new AgentLoop({ ...opts, node, log, pipeline, supervisor, writer });
+  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, writer });
+  return loop;
 }
+
+/** Past the reorder window before a write, so that the timer never fires just before rows are due. */
+const WRITE_MARGIN_MS = 50;
 
 const BEGIN_TIMEOUT_MS = 30_000;
 
@@ -188,6 +210,8 @@ const CAPTURE_LOSSES = {
 
 class AgentLoop implements Agent {
   private readonly intervalMs: number;
+  /** From a "flushed" line to the write of its rows. */
+  private readonly settleMs: number;
   private readonly usage = new ProcessUsageSampler();
   private readonly health: HealthRecorder;
   private timer: NodeJS.Timeout | undefined;
@@ -200,9 +224,17 @@ class AgentLoop implements Agent {
 
   constructor(private readonly parts: LoopParts) {
     this.intervalMs = parts.intervalSeconds * 1000;
+    this.settleMs = parts.pipeline.reorderWindowMs + WRITE_MARGIN_MS;
     this.health = new HealthRecorder(parts.node, agentVersion, this.sample());
     this.losses = this.captureLosses();
-    this.schedule();
+    this.scheduleIn(this.intervalMs + this.settleMs);
+  }
+
+  /** bpftrace printed a "flushed" line: its rows are ready once the reorder window has passed. */
+  flushed(): void {
+    if (this.stopping === undefined) {
+      this.scheduleIn(this.settleMs);
+    }
   }
 
   status(): IntervalReport | undefined {
@@ -216,7 +248,9 @@ class AgentLoop implements Agent {
 
   private async finish(): Promise<AgentSummary> {
     clearTimeout(this.timer);
-    await this.ticking;
+    while (this.ticking !== undefined) {
+      await this.ticking;
+    }
     const exit = await this.parts.supervisor.stop();
     if (exit !== undefined && (exit.code !== 0 || exit.signal !== null)) {
       this.parts.log(
@@ -229,21 +263,29 @@ class AgentLoop implements Agent {
     return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
   }
 
-  /** The next tick on a multiple of the interval, so that every node's rows share their timestamps' grid. */
-  private schedule(): void {
-    this.timer = setTimeout(
-      () => {
-        this.ticking = this.interval(false)
-          .catch((err: unknown) => this.parts.log(`interval failed: ${(err as Error).message}`))
-          .finally(() => {
-            this.ticking = undefined;
-            if (this.stopping === undefined) {
-              this.schedule();
-            }
-          });
-      },
-      this.intervalMs - (Date.now() % this.intervalMs)
-    );
+  /** Replaces the pending write's time. */
+  private scheduleIn(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  /** One write at a time: a write due while the last one still waits for the store runs after it. */
+  private tick(): void {
+    this.timer = undefined;
+    const run = (this.ticking ?? Promise.resolve())
+      .then(() => this.interval(false))
+      .catch((err: unknown) => this.parts.log(`interval failed: ${(err as Error).message}`));
+    this.ticking = run;
+    void run.finally(() => {
+      if (this.ticking !== run) {
+        return;
+      }
+      this.ticking = undefined;
+      // Only when no "flushed" line has set the next write meanwhile: the fallback for lost ones.
+      if (this.stopping === undefined && this.timer === undefined) {
+        this.scheduleIn(this.intervalMs + this.settleMs);
+      }
+    });
   }
 
   /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
