@@ -236,7 +236,6 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     c.rowsEmitted += drafts.length;
   }
 
-  /** The flushed line's counters are running totals of one bpftrace run. */
   function countFlushed(e: FlushedLine): void {
     c.untrackedResets += Math.max(0, e.untrackedResets - runUntrackedResets);
     c.mapFullErrors += Math.max(0, e.tableFull - runTableFull);
