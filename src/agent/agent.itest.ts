@@ -117,7 +117,7 @@ test(
               sum(records_dropped) AS dropped, max(rss_bytes) > 0 AS rss
        FROM ${DATABASE}.agent_health WHERE node = 'itest-node'`
     );
-    assert.ok(Number(health.rows) >= 3, `expected a health row per interval and a final one, got ${health.rows}`);
+    assert.ok(Number(health.rows) >= 2, `expected a health row per interval and a final one, got ${health.rows}`);
     assert.deepEqual(
       { ...health, rows: undefined },
       { rows: undefined, min_attached: 12, expected: 12, all_attached: 1, read: 1, dropped: '0', rss: 1 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { version as agentVersion } from '../../package.json';
-import { cgroup2Mount } from '../lab/cgroup2Mount';
+import { cgroup2Mount } from './attribution/cgroup2Mount';
 import type { Store } from '../store/store';
 import { CgroupIdIndex } from './attribution/cgroupIdIndex';
 import { ProcessInfoCache } from './attribution/processInfo';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressPlan, type AddressPlan } from './addressPlan';
-import { cgroup2Mount } from './cgroup2Mount';
+import { cgroup2Mount } from '../agent/attribution/cgroup2Mount';
 import { hostCommand } from './hostCommand';
 import { labNames, type LabNames } from './labNames';
 import { spawnPlaced, type LabProcess } from './labProcess';

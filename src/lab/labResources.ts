@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroup2Mount } from './cgroup2Mount';
+import { cgroup2Mount } from '../agent/attribution/cgroup2Mount';
 import { hostCommand, tryHostCommand } from './hostCommand';
 import { LAB_PREFIX, labNames, runIdOfName } from './labNames';
 import { SUBNET_COUNT } from './addressPlan';

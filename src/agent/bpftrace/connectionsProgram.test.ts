@@ -8,7 +8,7 @@ test('the command line and knobs of connections.bt as its header documents them'
   assert.ok(existsSync(p.path), p.path);
   assert.deepEqual(p.flags, ['-k', '-f', 'json']);
   assert.deepEqual(p.args, ['10']);
-  assert.deepEqual(p.env, { BPFTRACE_MAP_KEYS_MAX: '65536', BPFTRACE_PERF_RB_PAGES: '64' });
+  assert.deepEqual(p.env, { BPFTRACE_MAP_KEYS_MAX: '65536', BPFTRACE_PERF_RB_PAGES: '1024' });
   assert.equal(connectionsProgram({ intervalSeconds: 1, mapKeysMax: 4096, perfRbPages: 256 }).env.BPFTRACE_PERF_RB_PAGES, '256');
 });
 
