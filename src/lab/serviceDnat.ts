@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { hostCommand, tryHostCommand } from './hostCommand';
 import type { Lab } from './lab';
 import { runIdOfName } from './labNames';
@@ -12,7 +13,10 @@ import { serviceDnatScript, type ServiceProtocol, type ServiceRule } from './ser
  * Service IPs of lab subnet k are 10.202.k.1-254: outside the pods' /24, so pods send them to
  * their gateway (the host side of the bridge) where the prerouting DNAT sees them, and routed onto
  * the lab bridge on the host, so host-network processes pick the bridge address as their source.
- * That route goes away with the bridge.
+ * A pod's packet DNAT'd to another pod is routed back out of the bridge it came in on, which needs
+ * forwarding on that bridge: br_netfilter's exception for bridged DNAT without forwarding does not
+ * apply on kernel 6.18 (the SYN is dropped). Forwarding is enabled on the lab bridge only, never
+ * host-wide; it and the route go away with the bridge.
  *
  * The rules live in an ip-family table `nmlab<run>-svc`, which the lab's own teardown (bridge
  * tables only) does not know: this module removes it with removeServiceIps, at process exit, and
@@ -71,6 +75,7 @@ export function addServiceIp(lab: Lab, opts: ServiceIpOptions): ServiceRule {
   const script = serviceDnatScript(serviceTable(lab), rules);
   if (!rulesByLab.has(lab)) {
     hostCommand('ip', ['route', 'replace', serviceRange(lab), 'dev', lab.names.bridge]);
+    writeFileSync(`/proc/sys/net/ipv4/conf/${lab.names.bridge}/forwarding`, '1');
   }
   rulesByLab.set(lab, rules);
   installExitHandler();

@@ -6,9 +6,9 @@ import { isIPv4 } from 'node:net';
  * is unit-tested).
  *
  * Two hooks, as kube-proxy uses: prerouting for pods, whose packets enter the host through the lab
- * bridge (br_netfilter runs the ip hooks on bridged frames, and its "bridged DNAT" path delivers a
- * packet DNAT'd to a pod on the same bridge without IP forwarding), and output for processes on
- * the host network. IPv4 only: IPv6 bridged DNAT needs forwarding enabled on the host.
+ * bridge (br_netfilter runs the ip hooks on them, and un-NATs the backend's replies even though
+ * they are bridged straight to the client pod), and output for processes on the host network.
+ * IPv4 only, which is what the lab's Services need.
  */
 
 export type ServiceProtocol = 'tcp' | 'udp';

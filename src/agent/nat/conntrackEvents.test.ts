@@ -91,6 +91,47 @@ while :; do sleep 0.05; done`
   );
 });
 
+test('once subscribed, each run lists the flows that already exist; a failed listing is a warning', async (t) => {
+  const listing = (exit: string) =>
+    fakeConntrack(
+      `listing-${exit}`,
+      `if [ "$1" = -L ]; then
+  echo 'ipv4 2 udp 17 20 src=10.201.0.2 dst=10.202.0.10 sport=5000 dport=53 src=10.201.0.4 dst=10.201.0.2 sport=5353 dport=5000 mark=0 use=1'
+  echo "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown." >&2
+  [ ${exit} = 0 ] || echo "conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters" >&2
+  exit ${exit}
+fi
+echo 'NOTICE: Netlink socket buffer size has been set to 16777216 bytes.' >&2
+while :; do sleep 0.05; done`
+    );
+  const table = new NatTable();
+  const ok = new ConntrackEvents({ table, conntrackPath: listing('0'), eventsSysctlPath: sysctl('2') });
+  ok.start();
+  t.after(() => ok.stop());
+  await until('the listing', () => ok.stats().listings === 1);
+  assert.equal(ok.stats().listedFlows, 1);
+  assert.deepEqual(table.lookup('udp', { ip: '10.201.0.2', port: 5000 }, { ip: '10.202.0.10', port: 53 }), {
+    ip: '10.201.0.4',
+    port: 5353,
+  });
+
+  const events: ConntrackEvent[] = [];
+  const failing = new ConntrackEvents({
+    table: new NatTable(),
+    conntrackPath: listing('1'),
+    onEvent: (e) => events.push(e),
+    eventsSysctlPath: sysctl('2'),
+  });
+  failing.start();
+  t.after(() => failing.stop());
+  await until('the warning', () => events.some((e) => e.type === 'warning'));
+  assert.match(
+    failing.stats().lastError ?? '',
+    /existing Service IP connections were not read \(`.*listing-1 -L --dst-nat -o extended` exit code 1: .*Operation failed: invalid parameters\)/
+  );
+  assert.equal(failing.stats().running, true, 'events go on');
+});
+
 test('a crash is reported with what conntrack said, and conntrack is started again', async (t) => {
   const runs = join(dir, 'runs');
   const path = fakeConntrack(

@@ -24,6 +24,11 @@ import type { NatTable } from './natTable';
  * connection is established, but it reaches us through another pipe than bpftrace's line for the
  * same connect, so neither order is promised: see NatTable for how lookups cope.
  *
+ * Connections made before the agent started (or while conntrack was down) have no NEW event to
+ * come, so each run also lists the flows that exist, `conntrack -L --dst-nat`, once its event
+ * socket is open: conntrack says so with its buffer-size NOTICE, and from then on no flow can
+ * fall between the listing and the events.
+ *
  * `--dst-nat` keeps only DNAT'd flows, so a node's ordinary connections cost no parsing here;
  * the larger netlink buffer makes ENOBUFS (the kernel dropping events for a slow reader) rarer,
  * and each one conntrack reports is counted. If conntrack cannot run (not installed, no
@@ -57,6 +62,9 @@ export interface ConntrackEventsStats {
   readonly pid: number | undefined;
   /** Lines that were a NEW tcp/udp flow. */
   readonly events: number;
+  /** Existing flows read by the listing at each start, and the listings that completed. */
+  readonly listedFlows: number;
+  readonly listings: number;
   readonly malformedLines: number;
   readonly lastMalformedReason: string;
   readonly ignoredLines: number;
@@ -77,6 +85,9 @@ export const CONNTRACK_ARGS: readonly string[] = [
   '--buffer-size',
   `${8 << 20}`,
 ];
+export const LIST_ARGS: readonly string[] = ['-L', '--dst-nat', '-o', 'extended'];
+const SUBSCRIBED = /^NOTICE: Netlink socket buffer size has been set/;
+const LIST_TIMEOUT_MS = 30_000;
 export const DEFAULT_EVENTS_SYSCTL = '/proc/sys/net/netfilter/nf_conntrack_events';
 /** A restart costs one short-lived process; up to 30 s between tries keeps a permanent fault quiet. */
 const CONNTRACK_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, stableMs: 60_000 };
@@ -93,7 +104,15 @@ export class ConntrackEvents {
   private stopping: Promise<void> | undefined;
   private readonly backoff: RestartBackoff;
   private readonly killOnExit = () => this.child?.kill('SIGKILL');
-  private readonly counts = { events: 0, malformedLines: 0, ignoredLines: 0, lostEventReports: 0, restarts: 0 };
+  private readonly counts = {
+    events: 0,
+    listedFlows: 0,
+    listings: 0,
+    malformedLines: 0,
+    ignoredLines: 0,
+    lostEventReports: 0,
+    restarts: 0,
+  };
   private lastMalformedReason = '';
   private lastError: string | undefined;
 
@@ -200,7 +219,7 @@ export class ConntrackEvents {
       }
       ended = true;
       stdout.end().forEach((l) => this.onLine(l));
-      stderr.end().forEach((l) => this.onStderr(l, errorLines));
+      stderr.end().forEach((l) => this.onStderr(l, errorLines, path));
       this.counts.malformedLines += stdout.oversizedLines;
       this.child = undefined;
       if (this.state !== 'running') {
@@ -218,7 +237,7 @@ export class ConntrackEvents {
       }, delayMs);
     };
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk).forEach((l) => this.onLine(l)));
-    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk).forEach((l) => this.onStderr(l, errorLines)));
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk).forEach((l) => this.onStderr(l, errorLines, path)));
     // A spawn failure (EACCES) may give 'error' and no 'close'; other errors come with a 'close'.
     child.on('error', (err) => {
       if (child.pid === undefined) {
@@ -232,11 +251,39 @@ export class ConntrackEvents {
     }
   }
 
-  private onLine(line: string): void {
+  private listExisting(path: string): void {
+    const child = spawn(path, LIST_ARGS, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: LIST_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    const stdout = new LineSplitter(MAX_LINE_BYTES);
+    const errorLines: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk).forEach((l) => this.onLine(l, 'listedFlows')));
+    child.stderr.on('data', (chunk: Buffer) => errorLines.push(...chunk.toString('utf8').split('\n')));
+    let failure: string | undefined;
+    child.on('error', (err) => (failure = err.message));
+    child.on('close', (code, signal) => {
+      stdout.end().forEach((l) => this.onLine(l, 'listedFlows'));
+      this.counts.malformedLines += stdout.oversizedLines;
+      if (failure === undefined && code === 0) {
+        this.counts.listings++;
+        return;
+      }
+      const why = failure ?? describeExit(code, signal);
+      const said = errorSummary(errorLines.filter((l) => !/flow entries have been shown/.test(l)));
+      this.report({
+        type: 'warning',
+        message: `existing Service IP connections were not read (\`${path} ${LIST_ARGS.join(' ')}\` ${why}${said === undefined ? '' : `: ${said}`}): those opened before now have no backend`,
+      });
+    });
+  }
+
+  private onLine(line: string, counter: 'events' | 'listedFlows' = 'events'): void {
     const parsed = parseConntrackLine(line);
     switch (parsed.kind) {
       case 'flow':
-        this.counts.events++;
+        this.counts[counter]++;
         this.opts.table.record(parsed.flow);
         return;
       case 'ignored':
@@ -249,7 +296,10 @@ export class ConntrackEvents {
     }
   }
 
-  private onStderr(line: string, errorLines: string[]): void {
+  private onStderr(line: string, errorLines: string[], path: string): void {
+    if (SUBSCRIBED.test(line) && this.state === 'running') {
+      this.listExisting(path);
+    }
     if (line.includes('ENOBUFS')) {
       this.counts.lostEventReports++;
       this.report({

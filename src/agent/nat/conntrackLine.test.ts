@@ -40,6 +40,20 @@ test('IPv6 flows keep their family', () => {
   assert.deepEqual(parsed.kind === 'flow' && parsed.flow.backend, { ip: 'fd00:244::9', port: 8443 });
 });
 
+test('a listing line (conntrack -L) is an existing flow, read the same way', () => {
+  const line =
+    'ipv4     2 tcp      6 98 TIME_WAIT src=10.201.0.2 dst=10.202.0.250 sport=41890 dport=80 src=10.201.0.3 dst=10.201.0.2 sport=38881 dport=41890 [ASSURED] mark=0 use=1';
+  assert.deepEqual(parseConntrackLine(line), {
+    kind: 'flow',
+    flow: {
+      protocol: 'tcp',
+      client: { ip: '10.201.0.2', port: 41890 },
+      dialed: { ip: '10.202.0.250', port: 80 },
+      backend: { ip: '10.201.0.3', port: 38881 },
+    },
+  });
+});
+
 test('other protocols and event types are ignored, not malformed', () => {
   assert.deepEqual(
     parseConntrackLine(
@@ -57,9 +71,10 @@ test('other protocols and event types are ignored, not malformed', () => {
 
 test('malformed lines say what was wrong', () => {
   const cases: Array<[string, RegExp]> = [
-    ['', /expected an event type/],
-    ['conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.', /expected an event type/],
-    ['[NEW] ipv5 2 tcp 6 120 src=1.2.3.4', /expected ipv4 or ipv6/],
+    ['', /expected ipv4 or ipv6 first/],
+    ['conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.', /expected ipv4 or ipv6 first/],
+    ['[NEW] ipv5 2 tcp 6 120 src=1.2.3.4', /expected ipv4 or ipv6 first \(after any event type\), got "ipv5"/],
+    ['[NEW]', /expected ipv4 or ipv6 first \(after any event type\), got undefined/],
     // Cut short: no reply tuple.
     [
       '[NEW] ipv4 2 tcp 6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2',

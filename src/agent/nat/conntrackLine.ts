@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 
 /**
- * One line of `conntrack -E -e NEW -o extended`, e.g.
+ * One line of `conntrack -E -e NEW -o extended`, or of `conntrack -L -o extended` (the same
+ * without the event type: flows that already exist), e.g.
  *
  *     [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.201.0.2 dst=10.202.0.250 sport=59756 dport=80
  *       [UNREPLIED] src=10.201.0.3 dst=10.201.0.2 sport=42749 dport=59756
@@ -45,23 +46,23 @@ function malformed(reason: string, line: string): ConntrackLine {
 
 export function parseConntrackLine(line: string): ConntrackLine {
   const tokens = line.trim().split(/\s+/);
-  const [event, l3, , l4] = tokens;
-  if (event === undefined || !/^\[[A-Z]+\]$/.test(event)) {
-    return malformed('expected an event type such as [NEW] first', line);
+  if (tokens[0]?.startsWith('[')) {
+    const event = tokens.shift();
+    if (event !== '[NEW]') {
+      return { kind: 'ignored', reason: `event ${event}` };
+    }
   }
-  if (event !== '[NEW]') {
-    return { kind: 'ignored', reason: `event ${event}` };
-  }
+  const [l3, , l4] = tokens;
   const family = FAMILIES[l3 ?? ''];
   if (family === undefined) {
-    return malformed(`expected ipv4 or ipv6 after the event type, got ${JSON.stringify(l3)}`, line);
+    return malformed(`expected ipv4 or ipv6 first (after any event type), got ${JSON.stringify(l3)}`, line);
   }
   if (l4 !== 'tcp' && l4 !== 'udp') {
     return { kind: 'ignored', reason: `protocol ${l4 ?? '(none)'}` };
   }
   // The original tuple's four fields come first, then the reply tuple's.
   const tuples: Array<Partial<Record<TupleKey, string>>> = [{}, {}];
-  for (const token of tokens.slice(4)) {
+  for (const token of tokens.slice(3)) {
     const eq = token.indexOf('=');
     const key = token.slice(0, eq) as TupleKey;
     if (eq < 1 || !TUPLE_KEYS.includes(key)) {
