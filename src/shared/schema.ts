@@ -19,10 +19,27 @@ export interface Column<T = unknown> {
   readonly __value?: T;
 }
 
-export type RowOf<C extends Record<string, Column>> = { [K in keyof C]: C[K] extends Column<infer T> ? T : never };
+/**
+ * A column a later migration added. Rows may leave it out (writers that predate it, fixtures): the
+ * insert sends null, which ClickHouse stores as the type's default ('::', 0, '').
+ */
+interface AddedColumn<T> extends Column<T> {
+  readonly added: true;
+}
+
+type ValueOf<C> = C extends Column<infer T> ? T : never;
+type AddedKeys<C> = { [K in keyof C]: C[K] extends AddedColumn<unknown> ? K : never }[keyof C];
+
+export type RowOf<C extends Record<string, Column>> = { [K in Exclude<keyof C, AddedKeys<C>>]: ValueOf<C[K]> } & {
+  [K in AddedKeys<C>]?: ValueOf<C[K]>;
+};
 
 function column<T>(type: string, doc: string, codec?: string): Column<T> {
   return codec === undefined ? { type, doc } : { type, doc, codec };
+}
+
+function added<T>(c: Column<T>): AddedColumn<T> {
+  return { ...c, added: true };
 }
 
 /** Epoch milliseconds on insert; ClickHouse reads an integer as DateTime64(3) ticks. */
@@ -76,6 +93,10 @@ export const connectionsColumns = {
   ...sideMetadata('remote'),
   remote_node: label('Node the peer runs on, when it belongs to the fleet'),
   remote_service: label("namespace/name of the Service whose cluster IP this side dialed; '' if none"),
+  remote_service_ip: added(
+    ip("The address this side dialed when netfilter translated it to remote_ip (a Service IP); '::' if none")
+  ),
+  remote_service_port: added(port('The port this side dialed when translated to remote_port; 0 if none')),
   remote_dns_name: label('Last DNS name whose answer held remote_ip on this node, or the inventory name'),
   bytes_tx: counter64('Bytes sent by this side during the interval'),
   bytes_rx: counter64('Bytes received by this side during the interval'),

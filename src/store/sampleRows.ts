@@ -31,6 +31,8 @@ export function connectionRow(overrides: Partial<ConnectionRow> = {}): Connectio
     remote_container: 'postgres',
     remote_node: 'node-b',
     remote_service: 'db/pg',
+    remote_service_ip: '10.96.0.20',
+    remote_service_port: 5432,
     remote_dns_name: 'pg.db.svc.cluster.local',
     bytes_tx: 0,
     bytes_rx: 0,
