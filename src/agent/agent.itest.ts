@@ -42,10 +42,12 @@ function exchange(port: number, bytes: number): Promise<number> {
 }
 
 const sent = [10_000, 123_457, 1];
+/** connections.bt's probes and dns.bt's, both in agent_health. */
+const PROBES = 12 + 5;
 const replyTo = (n: number) => 2 * n + 17;
 
 test(
-  'loopback connections with known bytes reach the store on both sides; health rows show every probe attached',
+  'loopback connections with known bytes reach the store on both sides; health rows show every probe of both programs attached',
   { skip: skipWithoutBpftrace, timeout: 120_000 },
   async () => {
     assertBpftraceAvailable();
@@ -120,22 +122,24 @@ test(
     assert.ok(Number(health.rows) >= 2, `expected a health row per interval and a final one, got ${health.rows}`);
     assert.deepEqual(
       { ...health, rows: undefined },
-      { rows: undefined, min_attached: 12, expected: 12, all_attached: 1, read: 1, dropped: '0', rss: 1 }
+      { rows: undefined, min_attached: PROBES, expected: PROBES, all_attached: 1, read: 1, dropped: '0', rss: 1 }
     );
 
     const [stored] = await store.query<{ n: string }>(
-      `SELECT (SELECT count() FROM ${DATABASE}.connections) + (SELECT count() FROM ${DATABASE}.agent_health) AS n`
+      `SELECT (SELECT count() FROM ${DATABASE}.connections) + (SELECT count() FROM ${DATABASE}.dns_queries) +
+              (SELECT count() FROM ${DATABASE}.agent_health) AS n`
     );
     assert.deepEqual(summary, { rowsWritten: Number(stored.n), rowsDropped: 0, intervals: Number(health.rows) });
     assert.equal(reports.length, Number(health.rows));
     assert.equal(agent.status(), reports.at(-1));
-    assert.ok(reports.every((r) => r.probesAttached === 12 && r.probesExpected === 12));
+    assert.ok(reports.every((r) => r.probesAttached === PROBES && r.probesExpected === PROBES));
     assert.ok(
       reports.some((r) => r.topTalkers.some((t) => t.peer === `127.0.0.1:${port}` && t.bytes > 0)),
       JSON.stringify(reports.map((r) => r.topTalkers))
     );
     assert.ok(
-      logs.some((l) => /attached 12 probes/.test(l)),
+      logs.some((l) => /^bpftrace .* attached 12 probes/.test(l)) &&
+        logs.some((l) => /^dns\.bt: .* attached 5 probes/.test(l)),
       logs.join('\n')
     );
   }

@@ -9,6 +9,8 @@ import { BpftraceSupervisor, type SupervisorEvent } from './bpftrace/bpftraceSup
 import { connectionsProgram } from './bpftrace/connectionsProgram';
 import { runPreflight } from './bpftrace/preflight';
 import { createCapturePipeline, type CapturePipeline, type CaptureStats } from './capture/capturePipeline';
+import { DnsCapture } from './dnsCapture';
+import { ClosedGaps } from './health/closedGaps';
 import { HealthRecorder, type HealthSample } from './health/healthRecorder';
 import { ProcessUsageSampler } from './health/processUsage';
 import { topTalkers, type TopTalker } from './status/topTalkers';
@@ -18,7 +20,9 @@ import { RowWriter } from './writer/rowWriter';
  * The agent on one host: bpftrace (bpf/connections.bt) under a supervisor, its lines through the
  * capture pipeline, and after each of bpftrace's flushes the rows of the interval into the store
  * together with one agent_health row. stop() ends bpftrace so its END block flushes, and writes
- * everything that is left.
+ * everything that is left. DNS (bpf/dns.bt, dnsCapture.ts) runs beside it, its rows written with
+ * each interval and its counters and probes in the same agent_health row; the connections capture
+ * never depends on it.
  *
  * The writes follow bpftrace's flushes rather than a wall-clock grid: bpftrace's 1 s tick starts
  * when it attaches, at a phase the agent cannot choose, and a grid out of step with it would
@@ -38,6 +42,10 @@ export interface AgentOptions {
   bpftracePath?: string;
   /** BPFTRACE_MAP_KEYS_MAX: TCP connections tracked at once. Default 65536. */
   mapKeysMax?: number;
+  /** UDP ports dns.bt watches besides 53, at most DNS_EXTRA_PORTS_MAX. */
+  dnsExtraPorts?: readonly number[];
+  /** A DNS question unanswered this long is stored as TIMEOUT. Default 5. */
+  dnsTimeoutSeconds?: number;
   /** After each interval's rows are written. */
   onInterval?: (s: IntervalReport) => void;
   /** Progress and warnings for a person. */
@@ -147,6 +155,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     onEvent: (event) => logSupervisorEvent(event, log),
   });
+  const dns = new DnsCapture({
+    node,
+    bpftracePath,
+    extraPorts: opts.dnsExtraPorts,
+    timeoutSeconds: opts.dnsTimeoutSeconds,
+    attribute: (pid) => processes.get(pid),
+    attributeCgroup: (id) => cgroups?.attribution(id),
+    log,
+    onEvent: (event) => logSupervisorEvent(event, (line) => log(`dns.bt: ${line}`)),
+  });
+  // Side by side: each bpftrace takes seconds to compile. dns.start() never rejects.
+  const dnsStarted = dns.start();
   try {
     await supervisor.start();
     await withTimeout(
@@ -155,11 +175,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       `${program.path} did not print its hello line within ${BEGIN_TIMEOUT_MS} ms of attaching`
     );
   } catch (err) {
-    await supervisor.stop();
+    await Promise.all([supervisor.stop(), dnsStarted.then(() => dns.stop())]);
     throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
   }
+  await dnsStarted;
   const writer = new RowWriter({ store: opts.store, node, log });
-  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, writer });
+  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, writer });
   return loop;
 }
 
@@ -198,6 +219,7 @@ interface LoopParts extends AgentOptions {
   log: (line: string) => void;
   pipeline: CapturePipeline;
   supervisor: BpftraceSupervisor;
+  dns: DnsCapture;
   writer: RowWriter;
 }
 
@@ -214,6 +236,7 @@ class AgentLoop implements Agent {
   private readonly settleMs: number;
   private readonly usage = new ProcessUsageSampler();
   private readonly health: HealthRecorder;
+  private readonly gaps = new ClosedGaps();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopping: Promise<AgentSummary> | undefined;
@@ -251,7 +274,7 @@ class AgentLoop implements Agent {
     while (this.ticking !== undefined) {
       await this.ticking;
     }
-    const exit = await this.parts.supervisor.stop();
+    const [exit] = await Promise.all([this.parts.supervisor.stop(), this.parts.dns.stop()]);
     if (exit !== undefined && (exit.code !== 0 || exit.signal !== null)) {
       this.parts.log(
         `bpftrace did not end cleanly (code ${exit.code}, signal ${exit.signal}): its last flush may be missing`
@@ -290,14 +313,16 @@ class AgentLoop implements Agent {
 
   /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
   private async interval(last: boolean): Promise<void> {
-    const { writer, pipeline, supervisor } = this.parts;
+    const { writer, pipeline, supervisor, dns } = this.parts;
     const rows = pipeline.takeRows();
     writer.write('connections', rows);
+    writer.write('dns_queries', dns.takeRows());
     await writer.flush({ force: last });
     if (last) {
       writer.abandonPending('the agent stopped before the store took them');
     }
-    const health = this.health.record(this.sample(last), supervisor.status().gaps);
+    this.gaps.add('connections', supervisor.status().gaps);
+    const health = this.health.record(this.sample(last), this.gaps.add('dns', dns.health().gaps, 'dns.bt: '));
     writer.write('agent_health', health);
     await writer.flush({ force: last });
     if (last) {
@@ -330,25 +355,26 @@ class AgentLoop implements Agent {
   /** At stop, bpftrace is gone because the agent ended it: the probes were attached for the whole last interval. */
   private sample(stopped = false): HealthSample {
     const status = this.parts.supervisor.status();
-    const probesAttached = stopped ? this.probesAttached : (status.probesAttached ?? 0);
+    const dns = this.parts.dns.health();
+    const probesAttached = stopped ? this.probesAttached : (status.probesAttached ?? 0) + dns.probesAttached;
     this.probesAttached = probesAttached;
     const capture = this.parts.pipeline.stats();
     const written = this.parts.writer.stats();
-    const usage = this.usage.sample(status.pid);
+    const usage = this.usage.sample([status.pid, dns.pid]);
     return {
       ts: Date.now(),
-      eventsRead: capture.linesRead,
-      lostEvents: capture.lostEvents,
+      eventsRead: capture.linesRead + dns.eventsRead,
+      lostEvents: capture.lostEvents + dns.lostEvents,
       // Lines too long to take in did not parse either.
-      malformedLines: capture.malformedLines + capture.unknownLines + status.oversizedLines,
+      malformedLines: capture.malformedLines + capture.unknownLines + status.oversizedLines + dns.malformedLines,
       mapFullErrors: capture.mapFullErrors,
-      bpftraceRestarts: status.restarts,
+      bpftraceRestarts: status.restarts + dns.restarts,
       recordsSpooled: 0,
       recordsSent: written.sent,
       recordsDropped: written.dropped,
       cpuMs: usage.cpuMs,
       probesAttached,
-      probesExpected: status.expectedProbes,
+      probesExpected: status.expectedProbes + dns.probesExpected,
       spoolBytes: 0,
       rssBytes: usage.rssBytes,
     };
