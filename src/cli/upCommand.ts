@@ -1,5 +1,7 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCapture, PreflightError, startAgent, type Agent } from '../agent/agent';
+import { DNS_EXTRA_PORTS_MAX } from '../agent/bpftrace/dnsProgram';
+import { DEFAULT_DNS_TIMEOUT_SECONDS } from '../agent/dnsCapture';
 import { LiveStatus } from '../agent/status/liveStatus';
 import { migrate } from '../store/migrate';
 import { openForCli } from '../store/openForCli';
@@ -11,6 +13,8 @@ interface UpFlags {
   duration?: number;
   ui: boolean;
   sink: 'clickhouse' | 'vector';
+  dnsPorts: number[];
+  dnsTimeout: number;
 }
 
 export function addUpCommand(program: Command): void {
@@ -26,6 +30,19 @@ export function addUpCommand(program: Command): void {
     )
     .option('--no-ui', 'do not serve the local UI')
     .addOption(new Option('--sink <sink>', 'where records go').choices(['clickhouse', 'vector']).default('clickhouse'))
+    .addOption(
+      new Option(
+        '--dns-ports <ports>',
+        `UDP ports watched for DNS besides 53, comma-separated (at most ${DNS_EXTRA_PORTS_MAX})`
+      )
+        .argParser(dnsPorts)
+        .default([], 'none')
+    )
+    .addOption(
+      new Option('--dns-timeout <seconds>', 'a DNS question unanswered this long is stored as TIMEOUT')
+        .argParser(positiveSeconds)
+        .default(DEFAULT_DNS_TIMEOUT_SECONDS)
+    )
     .action(async (flags: UpFlags, cmd: Command) => {
       if (flags.sink === 'vector') {
         throw new Error(
@@ -62,6 +79,8 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
       store,
       intervalSeconds: flags.interval,
       bpftracePath,
+      dnsExtraPorts: flags.dnsPorts,
+      dnsTimeoutSeconds: flags.dnsTimeout,
       log,
       onInterval: (report) => live.show(report),
     });
@@ -84,6 +103,25 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
     await agent?.stop().catch(() => undefined);
     await store.close();
   }
+}
+
+/** dns.bt takes a fixed number of extra ports; 53 is always watched. */
+function dnsPorts(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const ports = parts.map(Number);
+  const bad = parts.find((p, i) => !/^\d+$/.test(p) || ports[i] < 1 || ports[i] > 65535 || ports[i] === 53);
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(
+      `expected UDP ports in [1, 65535] other than 53 (always watched), comma-separated, got "${bad}" in "${value}".`
+    );
+  }
+  const unique = [...new Set(ports)];
+  if (unique.length > DNS_EXTRA_PORTS_MAX) {
+    throw new InvalidArgumentError(
+      `expected at most ${DNS_EXTRA_PORTS_MAX} ports besides 53, got ${unique.length} in "${value}".`
+    );
+  }
+  return unique;
 }
 
 interface StopSignal {
