@@ -13,6 +13,7 @@ import { DnsCapture } from './dnsCapture';
 import { ClosedGaps } from './health/closedGaps';
 import { HealthRecorder, type HealthSample } from './health/healthRecorder';
 import { ProcessUsageSampler } from './health/processUsage';
+import { createIdentity, type Identity, type IdentitySettings } from './identity/identity';
 import { topTalkers, type TopTalker } from './status/topTalkers';
 import { RowWriter } from './writer/rowWriter';
 
@@ -46,6 +47,8 @@ export interface AgentOptions {
   dnsExtraPorts?: readonly number[];
   /** A DNS question unanswered this long is stored as TIMEOUT. Default 5. */
   dnsTimeoutSeconds?: number;
+  /** Where workload metadata comes from (inventory, Kubernetes) and conntrack for Service backends. */
+  metadata?: IdentitySettings;
   /** After each interval's rows are written. */
   onInterval?: (s: IntervalReport) => void;
   /** Progress and warnings for a person. */
@@ -130,10 +133,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   if (cgroups === undefined) {
     log('no cgroup v2 mount: processes that exit quickly may not be attributed to their containers');
   }
+  const identity = createIdentity({ ...opts.metadata, node, log });
   const pipeline = createCapturePipeline({
     node,
     attribute: (pid) => processes.get(pid),
     attributeCgroup: (id) => cgroups?.attribution(id),
+    metadata: (id) => identity.metadataFor(id),
     maxConnections: opts.mapKeysMax ?? DEFAULT_MAP_KEYS_MAX,
   });
   // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
@@ -162,11 +167,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     timeoutSeconds: opts.dnsTimeoutSeconds,
     attribute: (pid) => processes.get(pid),
     attributeCgroup: (id) => cgroups?.attribution(id),
+    metadata: (id) => identity.metadataFor(id),
     log,
     onEvent: (event) => logSupervisorEvent(event, (line) => log(`dns.bt: ${line}`)),
   });
   // Side by side: each bpftrace takes seconds to compile. dns.start() never rejects.
   const dnsStarted = dns.start();
+  identity.start();
   try {
     await supervisor.start();
     await withTimeout(
@@ -175,12 +182,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       `${program.path} did not print its hello line within ${BEGIN_TIMEOUT_MS} ms of attaching`
     );
   } catch (err) {
-    await Promise.all([supervisor.stop(), dnsStarted.then(() => dns.stop())]);
+    await Promise.all([supervisor.stop(), dnsStarted.then(() => dns.stop()), identity.stop()]);
     throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
   }
   await dnsStarted;
   const writer = new RowWriter({ store: opts.store, node, log });
-  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, writer });
+  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, identity, writer });
   return loop;
 }
 
@@ -220,6 +227,7 @@ interface LoopParts extends AgentOptions {
   pipeline: CapturePipeline;
   supervisor: BpftraceSupervisor;
   dns: DnsCapture;
+  identity: Identity;
   writer: RowWriter;
 }
 
@@ -274,7 +282,7 @@ class AgentLoop implements Agent {
     while (this.ticking !== undefined) {
       await this.ticking;
     }
-    const [exit] = await Promise.all([this.parts.supervisor.stop(), this.parts.dns.stop()]);
+    const [exit] = await Promise.all([this.parts.supervisor.stop(), this.parts.dns.stop(), this.parts.identity.stop()]);
     if (exit !== undefined && (exit.code !== 0 || exit.signal !== null)) {
       this.parts.log(
         `bpftrace did not end cleanly (code ${exit.code}, signal ${exit.signal}): its last flush may be missing`
@@ -313,10 +321,11 @@ class AgentLoop implements Agent {
 
   /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
   private async interval(last: boolean): Promise<void> {
-    const { writer, pipeline, supervisor, dns } = this.parts;
-    const rows = pipeline.takeRows();
+    const { writer, pipeline, supervisor, dns, identity } = this.parts;
+    const rows = identity.enrichConnections(pipeline.takeRows(), dns.names);
     writer.write('connections', rows);
     writer.write('dns_queries', dns.takeRows());
+    writer.write('container_metadata', identity.takeMetadataRows(Date.now()));
     await writer.flush({ force: last });
     if (last) {
       writer.abandonPending('the agent stopped before the store took them');

@@ -15,6 +15,9 @@ interface UpFlags {
   sink: 'clickhouse' | 'vector';
   dnsPorts: number[];
   dnsTimeout: number;
+  inventory?: string;
+  kubeconfig?: string;
+  cluster?: string;
 }
 
 export function addUpCommand(program: Command): void {
@@ -43,6 +46,13 @@ export function addUpCommand(program: Command): void {
         .argParser(positiveSeconds)
         .default(DEFAULT_DNS_TIMEOUT_SECONDS)
     )
+    .option('--inventory <file>', 'static metadata for hosts, services and networks Kubernetes does not know (YAML)')
+    .addOption(
+      new Option('--kubeconfig <file>', 'watch Kubernetes through this kubeconfig (in a pod: its service account)').env(
+        'KUBECONFIG'
+      )
+    )
+    .option('--cluster <name>', "cluster name written with this node's workloads")
     .action(async (flags: UpFlags, cmd: Command) => {
       if (flags.sink === 'vector') {
         throw new Error(
@@ -81,6 +91,7 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
       bpftracePath,
       dnsExtraPorts: flags.dnsPorts,
       dnsTimeoutSeconds: flags.dnsTimeout,
+      metadata: { inventoryPath: flags.inventory, kubeconfigPath: flags.kubeconfig, cluster: flags.cluster },
       log,
       onInterval: (report) => live.show(report),
     });
