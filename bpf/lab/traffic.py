@@ -2,6 +2,8 @@
 
     traffic.py server TRUTH_FILE READY_FILE   (in nmlab-srv; runs until killed)
     traffic.py client TRUTH_FILE              (in nmlab-cli; returns when every scenario is done)
+    traffic.py early TRUTH_FILE STOP_FILE     (in nmlab-cli; one connection, open before bpftrace
+                                              starts and until STOP_FILE exists)
 
 Each side appends one JSON object per socket to TRUTH_FILE with what it itself sent and received,
 so the truth depends neither on the other side nor on the network. TCP protocol: the client sends
@@ -22,6 +24,8 @@ CLI4, SRV4, SRV6 = '10.200.0.1', '10.200.0.2', 'fd00:200::2'
 CHUNK = 65536
 # Quote, comma and backslash: the output must stay valid JSON whatever a process calls itself.
 ODD_COMM = 'udp"x,y\\'
+# The full 15 characters a comm can hold.
+EARLY_COMM = 'nm-early-client'
 
 truth_lock = threading.Lock()
 
@@ -52,11 +56,14 @@ def recv_bytes(sock, n):
     return b''.join(parts)
 
 
-def send_exact(sock, n, pace=None):
-    """Sends n bytes; pace=(chunk, seconds) spreads them over several flush intervals."""
+def send_exact(sock, n, pace=None, until=None):
+    """Sends n bytes; pace=(chunk, seconds) spreads them over several flush intervals. With
+    until, pacing lasts until until() is true and the rest goes at once."""
     chunk, pause = pace or (CHUNK, 0)
     sent = 0
     while sent < n:
+        if until and until():
+            chunk, pause, until = CHUNK, 0, None
         sent += sock.send(b'x' * min(chunk, n - sent))
         if pause:
             time.sleep(pause)
@@ -121,11 +128,11 @@ def server(truth, ready):
     threading.Event().wait()
 
 
-def tcp_exchange(truth, name, host, upload, download, pace=None, reset=False):
+def tcp_exchange(truth, name, host, upload, download, pace=None, reset=False, until=None):
     s = socket.create_connection((host, TCP_PORT))
     ends = endpoints(s)
     s.sendall(struct.pack('!QQ', upload, download))
-    tx = 16 + send_exact(s, upload, pace)
+    tx = 16 + send_exact(s, upload, pace, until)
     rx = len(recv_bytes(s, download))
     if reset:
         # Linger 0: close() sends RST instead of FIN.
@@ -135,7 +142,9 @@ def tcp_exchange(truth, name, host, upload, download, pace=None, reset=False):
         while s.recv(CHUNK):
             pass
     s.close()
-    record(truth, side='client', proto='tcp', scenario=name, pid=os.getpid(), comm='nm-client',
+    with open('/proc/thread-self/comm') as f:
+        comm = f.read().rstrip('\n')
+    record(truth, side='client', proto='tcp', scenario=name, pid=os.getpid(), comm=comm,
            outcome='reset' if reset else 'closed', tx_bytes=tx, rx_bytes=rx, **ends)
 
 
@@ -200,10 +209,20 @@ def client(truth):
         t.join()
 
 
+def early(truth, stop):
+    """A connection that predates bpftrace, so it must show as "seen": 100 bytes every 0.1 s
+    until STOP_FILE exists, then the rest of the upload at once."""
+    set_thread_comm(EARLY_COMM)
+    tcp_exchange(truth, 'before-start', SRV4, 1_000_000, 0, (100, 0.1), until=lambda: os.path.exists(stop))
+
+
 if __name__ == '__main__':
     if sys.argv[1:2] == ['server'] and len(sys.argv) == 4:
         server(sys.argv[2], sys.argv[3])
     elif sys.argv[1:2] == ['client'] and len(sys.argv) == 3:
         client(sys.argv[2])
+    elif sys.argv[1:2] == ['early'] and len(sys.argv) == 4:
+        early(sys.argv[2], sys.argv[3])
     else:
-        sys.exit('usage: traffic.py server TRUTH_FILE READY_FILE | client TRUTH_FILE')
+        sys.exit('usage: traffic.py server TRUTH_FILE READY_FILE | client TRUTH_FILE | '
+                 'early TRUTH_FILE STOP_FILE')
