@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DATABASE, tables } from '../shared/schema';
 import { migrate } from './migrate';
 import { openStore } from './openStore';
+import type { BuiltQuery } from '../shared/sql/query';
 import type { Store } from './store';
 
 /**
@@ -37,4 +38,17 @@ export async function truncateAll(store: Store): Promise<void> {
   for (const def of Object.values(tables)) {
     await store.command(`TRUNCATE TABLE ${DATABASE}.${def.name}`);
   }
+}
+
+/**
+ * Runs a built query and turns every numeric-looking string into a number, so tests compare with
+ * plain literals whether ClickHouse quoted a 64-bit integer or not.
+ */
+export async function queryNumbers(store: Store, q: BuiltQuery): Promise<Array<Record<string, unknown>>> {
+  const rows = await store.query(q.sql, q.params);
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])
+    )
+  );
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openTestStore, truncateAll } from '../../store/testStore';
+import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore';
 import type { Store } from '../../store/store';
 import { connectionsSeries, connectionsTop } from './connections';
 import { flowGraphEdges, flowGraphNodes } from './flowGraph';
@@ -13,15 +13,7 @@ let store: Store;
 const HOUR_RANGE = { fromMs: T0, toMs: T0 + HOUR };
 const TIERS: Tier[] = ['raw', 'minute', 'hour'];
 
-/** Rows with every numeric-looking value as a number (64-bit integers may arrive as strings). */
-async function run(q: BuiltQuery): Promise<Array<Record<string, unknown>>> {
-  const rows = await store.query(q.sql, q.params);
-  return rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])
-    )
-  );
-}
+const run = (q: BuiltQuery) => queryNumbers(store, q);
 
 before(async () => {
   store = await openTestStore();
