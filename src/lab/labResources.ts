@@ -77,6 +77,7 @@ function runIdsOnHost(cgroupRoot: string | undefined): Set<string> {
     ...linkNames(),
     ...netnsNames(),
     ...labTables(),
+    ...labTables('ip'),
     ...(cgroupRoot === undefined ? [] : readdirSync(cgroupRoot)),
   ];
   const ids = names.map(runIdOfName).filter((id): id is string => id !== undefined);
@@ -98,6 +99,9 @@ export function resourcesOfRun(runId: string): string[] {
     ...labTables()
       .filter(mine)
       .map((n) => `nft table bridge ${n}`),
+    ...labTables('ip')
+      .filter(mine)
+      .map((n) => `nft table ip ${n}`),
     ...(cgroupRoot !== undefined && existsSync(join(cgroupRoot, slice)) ? [`cgroup ${slice}`] : []),
     ...readClaims()
       .filter((c) => c.runId === runId)
@@ -168,6 +172,12 @@ export function teardownRun(runId: string, cgroupRoot: string | undefined): Erro
     }
     return undefined;
   });
+  // serviceDnat.ts's Service IPs: an ip-family table, since DNAT happens in the host's routing path.
+  attempt(() => {
+    for (const table of labTables('ip').filter(mine)) {
+      attempt(() => tryHostCommand('nft', ['delete', 'table', 'ip', table]));
+    }
+  });
   for (const claim of readClaims().filter((c) => c.runId === runId)) {
     attempt(() => rmSync(claimPath(claim.subnet), { force: true }));
   }
@@ -225,8 +235,8 @@ function netnsNames(): string[] {
     .filter((name) => name.startsWith(LAB_PREFIX));
 }
 
-function labTables(): string[] {
-  const listing = JSON.parse(hostCommand('nft', ['-j', 'list', 'tables', 'bridge'])) as {
+function labTables(family: 'bridge' | 'ip' = 'bridge'): string[] {
+  const listing = JSON.parse(hostCommand('nft', ['-j', 'list', 'tables', family])) as {
     nftables: Array<{ table?: { name: string } }>;
   };
   return listing.nftables.flatMap((e) => (e.table ? [e.table.name] : [])).filter((name) => name.startsWith(LAB_PREFIX));

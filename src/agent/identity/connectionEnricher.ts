@@ -51,7 +51,7 @@ export interface EnrichmentStats {
 }
 
 /** What an IPv6 column stores for "none"; '::' rather than '' because '' does not parse as IPv6. */
-export const NO_SERVICE_IP = '::';
+export const NO_IP = '::';
 
 export class ConnectionEnricher {
   private readonly counts = {
@@ -93,7 +93,7 @@ export class ConnectionEnricher {
     const dialedIp = row.remote_ip;
     const dialedPort = row.remote_port;
     const backend = outbound ? this.backendOf(row) : undefined;
-    row.remote_service_ip = backend === undefined ? NO_SERVICE_IP : dialedIp;
+    row.remote_service_ip = backend === undefined ? NO_IP : dialedIp;
     row.remote_service_port = backend === undefined ? 0 : dialedPort;
     if (backend !== undefined) {
       row.remote_ip = backend.ip;

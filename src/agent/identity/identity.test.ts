@@ -68,7 +68,11 @@ test('the inventory feeds metadataFor, enrichment and container_metadata rows', 
     assert.equal(identity.metadataFor(''), undefined);
     const rows = identity.takeMetadataRows(1_000);
     assert.equal(rows.length, 1);
-    assert.deepEqual([rows[0].timestamp, rows[0].container_id, rows[0].pod], [1_000, CONTAINER, 'web-1']);
+    assert.deepEqual(
+      [rows[0].timestamp, rows[0].container_id, rows[0].pod, rows[0].ip],
+      [1_000, CONTAINER, 'web-1', '::'],
+      "no IP is the IPv6 column's none, not the empty string it rejects"
+    );
     assert.deepEqual(identity.takeMetadataRows(2_000), [], 'only changes');
   } finally {
     await identity.stop();
