@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { connectionRow } from '../../store/sampleRows';
 import { createIdentity, type IdentityOptions } from './identity';
 
 /** The wiring of the sources, with files and a refused port; the enrichment has its own tests. */
@@ -74,6 +75,15 @@ test('the inventory feeds metadataFor, enrichment and container_metadata rows', 
       "no IP is the IPv6 column's none, not the empty string it rejects"
     );
     assert.deepEqual(identity.takeMetadataRows(2_000), [], 'only changes');
+    const [row] = identity.enrichConnections([
+      connectionRow({ remote_ip: '203.0.113.10', remote_port: 443, remote_container_id: '', remote_node: '' }),
+    ]);
+    assert.equal(row.remote_dns_name, 'payments.example.com');
+    assert.equal(
+      identity.summary(),
+      'identity: 1 connection rows, 0 through a Service IP to its backend, 1 far sides found by IP or local socket, ' +
+        '0 named by DNS and 1 by the inventory'
+    );
   } finally {
     await identity.stop();
   }
