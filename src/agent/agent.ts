@@ -323,9 +323,12 @@ class AgentLoop implements Agent {
   /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
   private async interval(last: boolean): Promise<void> {
     const { writer, pipeline, supervisor, dns, identity } = this.parts;
+    // DNS first: taking its rows applies the answers that are past its reorder window to the name
+    // map, so a connection opened right after its lookup is written with the name.
+    const dnsRows = dns.takeRows();
     const rows = identity.enrichConnections(pipeline.takeRows(), dns.names);
     writer.write('connections', rows);
-    writer.write('dns_queries', dns.takeRows());
+    writer.write('dns_queries', dnsRows);
     writer.write('container_metadata', identity.takeMetadataRows(Date.now()));
     await writer.flush({ force: last });
     if (last) {
