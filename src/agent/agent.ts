@@ -290,7 +290,6 @@ class AgentLoop implements Agent {
     }
     this.parts.pipeline.drain();
     await this.interval(true);
-    this.parts.log(this.parts.identity.summary());
     const w = this.parts.writer.stats();
     return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
   }

@@ -79,11 +79,6 @@ test('the inventory feeds metadataFor, enrichment and container_metadata rows', 
       connectionRow({ remote_ip: '203.0.113.10', remote_port: 443, remote_container_id: '', remote_node: '' }),
     ]);
     assert.equal(row.remote_dns_name, 'payments.example.com');
-    assert.equal(
-      identity.summary(),
-      'identity: 1 connection rows, 0 through a Service IP to its backend, 1 far sides found by IP or local socket, ' +
-        '0 named by DNS and 1 by the inventory'
-    );
   } finally {
     await identity.stop();
   }

@@ -59,8 +59,6 @@ export interface Identity {
   /** container_metadata rows of containers whose metadata changed since the last call. */
   takeMetadataRows(nowMs: number): ContainerMetadataRow[];
   stats(): IdentityStats;
-  /** One line for a person: what the enrichment found since the start. */
-  summary(): string;
 }
 
 export function createIdentity(options: IdentityOptions): Identity {
@@ -130,15 +128,6 @@ class NodeIdentity implements Identity {
       conntrackError: this.conntrack.stats().lastError,
       kubernetesEndpoint: this.kubernetes?.endpoint,
     };
-  }
-
-  summary(): string {
-    const e = this.enricher.stats();
-    return (
-      `identity: ${e.rows} connection rows, ${e.translated} through a Service IP to its backend, ` +
-      `${e.peersBySocket + e.peersByIp} far sides found by IP or local socket, ` +
-      `${e.namesFromDns} named by DNS and ${e.namesFromInventory} by the inventory`
-    );
   }
 
   private startKubernetes(): KubernetesSource | undefined {
