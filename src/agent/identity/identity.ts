@@ -5,7 +5,7 @@ import { KubernetesSource } from '../metadata/kubernetesSource';
 import { MetadataIndex } from '../metadata/metadataIndex';
 import { ConntrackEvents, type ConntrackEvent } from '../nat/conntrackEvents';
 import { NatTable, type NatTableStats } from '../nat/natTable';
-import { ConnectionEnricher, NO_IP, type DnsNames, type EnrichmentStats } from './connectionEnricher';
+import { ConnectionEnricher, type DnsNames, type EnrichmentStats } from './connectionEnricher';
 import { LocalServers } from './localServers';
 
 /**
@@ -112,13 +112,7 @@ class NodeIdentity implements Identity {
   }
 
   takeMetadataRows(nowMs: number): ContainerMetadataRow[] {
-    const rows = this.index.takeChangedRows(nowMs);
-    // A container only the inventory describes has no IP ('' in the index), which IPv6 rejects,
-    // and one rejected row holds back every later write.
-    for (const row of rows) {
-      row.ip ||= NO_IP;
-    }
-    return rows;
+    return this.index.takeChangedRows(nowMs);
   }
 
   stats(): IdentityStats {

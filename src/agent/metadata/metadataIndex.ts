@@ -252,7 +252,9 @@ export class MetadataIndex {
       const text = JSON.stringify(fields);
       if (this.lastRows.get(id) !== text) {
         this.lastRows.set(id, text);
-        rows.push({ timestamp: nowMs, ...fields });
+        // A container only the inventory describes has no IP; the IPv6 column takes '::' for
+        // none, and one rejected row would hold back every later write.
+        rows.push({ timestamp: nowMs, ...fields, ip: fields.ip === '' ? '::' : fields.ip });
       }
     }
     this.changed.clear();
