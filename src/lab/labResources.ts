@@ -78,6 +78,7 @@ function runIdsOnHost(cgroupRoot: string | undefined): Set<string> {
     ...netnsNames(),
     ...labTables(),
     ...labTables('ip'),
+    ...netnsEtcDirs(),
     ...(cgroupRoot === undefined ? [] : readdirSync(cgroupRoot)),
   ];
   const ids = names.map(runIdOfName).filter((id): id is string => id !== undefined);
@@ -102,6 +103,9 @@ export function resourcesOfRun(runId: string): string[] {
     ...labTables('ip')
       .filter(mine)
       .map((n) => `nft table ip ${n}`),
+    ...netnsEtcDirs()
+      .filter(mine)
+      .map((n) => `dir ${join(NETNS_ETC, n)}`),
     ...(cgroupRoot !== undefined && existsSync(join(cgroupRoot, slice)) ? [`cgroup ${slice}`] : []),
     ...readClaims()
       .filter((c) => c.runId === runId)
@@ -178,6 +182,10 @@ export function teardownRun(runId: string, cgroupRoot: string | undefined): Erro
       attempt(() => tryHostCommand('nft', ['delete', 'table', 'ip', table]));
     }
   });
+  // dnsServer.ts's resolv.conf files, which a hard-killed run leaves behind.
+  for (const dir of netnsEtcDirs().filter(mine)) {
+    attempt(() => rmSync(join(NETNS_ETC, dir), { recursive: true, force: true }));
+  }
   for (const claim of readClaims().filter((c) => c.runId === runId)) {
     attempt(() => rmSync(claimPath(claim.subnet), { force: true }));
   }
@@ -227,6 +235,13 @@ function linkNames(): string[] {
   return parseJsonList<{ ifname: string }>(hostCommand('ip', ['-j', 'link', 'show']))
     .map((l) => l.ifname)
     .filter((name) => name.startsWith(LAB_PREFIX));
+}
+
+/** Where `ip netns exec` finds per-namespace files such as resolv.conf. */
+const NETNS_ETC = '/etc/netns';
+
+function netnsEtcDirs(): string[] {
+  return existsSync(NETNS_ETC) ? readdirSync(NETNS_ETC).filter((name) => name.startsWith(LAB_PREFIX)) : [];
 }
 
 function netnsNames(): string[] {
