@@ -18,6 +18,7 @@ CLOSE_FIELDS = OPEN_FIELDS + ['tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets'
                               'rtt_us', 'resets', 'errno']
 TCP_FLUSH_FIELDS = ['start', 'tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets', 'retransmits', 'rtt_us']
 UDP_ID_FIELDS = ['laddr', 'lport', 'raddr', 'rport', 'cgroup', 'netns', 'comm']
+NEW_FIELDS = OPEN_FIELDS[3:]
 
 failures = []
 
@@ -37,7 +38,8 @@ def pairs(values):
 
 
 def parse_output(path):
-    """Returns events by kind, TCP flush snapshots per (sk, start), UDP totals and line counts."""
+    """Returns events by kind ("new": @new0/@new1 entries), TCP flush snapshots per (sk, start),
+    UDP totals and line counts."""
     events = defaultdict(list)
     tcp_flushes = defaultdict(list)
     udp_ids = {}
@@ -52,7 +54,7 @@ def parse_output(path):
             data = msg.get('data')
             if msg['type'] == 'value':
                 fields = CLOSE_FIELDS if data[0] in ('close', 'fail') else OPEN_FIELDS
-                if data[0] in ('open', 'seen', 'close', 'fail'):
+                if data[0] in ('seen', 'close', 'fail'):
                     assert len(data) == len(fields), f'{data[0]} line has {len(data)} fields: {line}'
                     events[data[0]].append(dict(zip(fields, data)))
                 else:
@@ -63,6 +65,9 @@ def parse_output(path):
                     tcp_flushes[(int(sk), snap['start'])].append(snap)
             elif msg['type'] == 'map':
                 (name, entries), = data.items()
+                if name in ('@new0', '@new1'):
+                    for sk, values in entries.items():
+                        events['new'].append(dict(sk=int(sk), **dict(zip(NEW_FIELDS, values))))
                 if name.startswith('@udp_id'):
                     for key, values in entries.items():
                         udp_ids[key] = dict(zip(UDP_ID_FIELDS, values))
@@ -90,7 +95,9 @@ def main():
     truth = [json.loads(line) for line in open(f'{args.out}/truth.jsonl')]
     ours = lambda e: e['netns'] in side_of  # noqa: E731
     closes = [e for e in events['close'] + events['fail'] if ours(e)]
-    opens = {(e['sk'], e['start']): e for e in events['open'] + events['seen'] if ours(e)}
+    opens = {(e['sk'], e['start']): e for e in events['seen'] if ours(e)}
+    announced = Counter((e['sk'], e['start']) for e in events['new'] if ours(e))
+    news = {(e['sk'], e['start']): e for e in events['new'] if ours(e)}
     # Opened before bpftrace started: both ends must show as "seen", with their own identity.
     early = {(t['laddr'], t['lport']) for t in truth if t.get('scenario') == 'before-start'}
     owners = {(d[2], d[3]): d for d in events['owner']}
@@ -136,7 +143,16 @@ def main():
                   f"{label}: tx_bytes {c['tx_bytes']} (truth {t['tx_bytes']} + SYN {syn}), "
                   f"rx_bytes {c['rx_bytes']} (truth {t['rx_bytes']})")
         else:
-            check(opens.get(ident, {}).get('event') == 'open', f'{label}: has an open line')
+            # Announced at a flush only if still open then; else its close line is its only line.
+            snaps = tcp_flushes.get(ident, [])
+            if snaps:
+                new = news.get(ident, {})
+                same = all(new.get(k) == c[k] for k in ('direction', 'cgroup', 'netns', 'laddr', 'lport',
+                                                         'raddr', 'rport'))
+                check(announced[ident] == 1 and same,
+                      f'{label}: announced once at a flush ({announced[ident]}), as its close line has it')
+            else:
+                check(announced[ident] == 0, f'{label}: closed before any flush, no identity printed')
             for key in ('tx_bytes', 'rx_bytes'):
                 check(close_enough(c[key], t[key]), f'{label}: {key} {c[key]} (truth {t[key]})')
         if t['outcome'] == 'reset':

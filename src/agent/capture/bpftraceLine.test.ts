@@ -8,8 +8,10 @@ const fixture = readFileSync(join(__dirname, 'fixtures', 'lab.bpftrace.jsonl'), 
   .split('\n')
   .filter(Boolean);
 
-const OPEN =
-  '"open",1193773529965,-131387204658240,1193772932223,"outbound",22459,"nm-client",1,4026532177,"10.200.0.1",42376,"10.200.0.2",5001';
+/** start, direction, pid, comm, cgroup, netns, laddr, lport, raddr, rport: an @new entry's value. */
+const IDENT = '1193772932223,"outbound",22459,"nm-client",1,4026532177,"10.200.0.1",42376,"10.200.0.2",5001';
+const CLOSE = `"close",1193773529965,-131387204658240,${IDENT},400016,0,287,25,2,26232,1,104`;
+const newMap = (entries: string) => `{"type": "map", "data": {"@new0": {${entries}}}}`;
 const value = (data: string) => `{"type": "value", "data": [${data}]}`;
 
 test('parse: every line bpftrace wrote in the lab has a known kind', () => {
@@ -23,16 +25,62 @@ test('parse: every line bpftrace wrote in the lab has a known kind', () => {
 });
 
 const valid: Array<[string, string, BpftraceLine]> = [
-  ['hello', value('"hello",1,928890227347,1'), { kind: 'hello', version: 1, ts: 928890227347, intervalS: 1 }],
+  ['hello', value('"hello",2,928890227347,1'), { kind: 'hello', version: 2, ts: 928890227347, intervalS: 1 }],
   [
-    'open',
-    value(OPEN),
+    '@new0: connections established since the last flush and still open',
+    newMap(`"-131387204658240": [${IDENT}]`),
     {
-      kind: 'open',
-      ts: 1193773529965,
-      sk: -131387204658240,
+      kind: 'tcpIdentities',
+      skipped: 0,
+      entries: [
+        {
+          sk: -131387204658240,
+          start: 1193772932223,
+          direction: 'outbound',
+          pid: 22459,
+          comm: 'nm-client',
+          cgroup: 1,
+          netns: 4026532177,
+          laddr: '10.200.0.1',
+          lport: 42376,
+          raddr: '10.200.0.2',
+          rport: 5001,
+        },
+      ],
+    },
+  ],
+  [
+    '@new1: a bad entry is skipped, not the map',
+    newMap(`"-5": [${IDENT}], "-6": [${IDENT.replace('"outbound"', '"unknown"')}]`).replace('@new0', '@new1'),
+    {
+      kind: 'tcpIdentities',
+      skipped: 1,
+      entries: [
+        {
+          sk: -5,
+          start: 1193772932223,
+          direction: 'outbound',
+          pid: 22459,
+          comm: 'nm-client',
+          cgroup: 1,
+          netns: 4026532177,
+          laddr: '10.200.0.1',
+          lport: 42376,
+          raddr: '10.200.0.2',
+          rport: 5001,
+        },
+      ],
+    },
+  ],
+  [
+    'seen',
+    value(`"seen",7,-8,${IDENT.replace('"outbound"', '"unknown"')}`),
+    {
+      kind: 'seen',
+      ts: 7,
+      sk: -8,
       start: 1193772932223,
-      direction: 'outbound',
+      direction: 'unknown',
       pid: 22459,
       comm: 'nm-client',
       cgroup: 1,
@@ -118,8 +166,7 @@ for (const [name, line, want] of valid) {
 }
 
 test('parse: close and fail carry the final totals', () => {
-  const line = value(`${OPEN.replace('"open"', '"close"')},400016,0,287,25,2,26232,1,104`);
-  const e = parseBpftraceLine(line);
+  const e = parseBpftraceLine(value(CLOSE));
   assert.equal(e.kind, 'close');
   assert.ok(e.kind === 'close');
   assert.deepEqual(e.totals, { txBytes: 400016, rxBytes: 0, txPackets: 287, rxPackets: 25, retransmits: 2 });
@@ -133,21 +180,22 @@ const malformed: Array<[string, string, RegExp]> = [
   ['empty line', '', /not valid JSON/],
   ['a JSON array', '[1,2]', /line: expected an object/],
   ['JSON null', 'null', /line: expected an object/],
-  ['open with a field missing', value(OPEN.replace(',5001', '')), /"open" event: expected 13 fields, got 12/],
-  ['open with an extra field', value(`${OPEN},7`), /expected 13 fields, got 14/],
+  ['close with a field missing', value(CLOSE.replace(',5001', '')), /"close" event: expected 21 fields, got 20/],
+  ['close with an extra field', value(`${CLOSE},7`), /expected 21 fields, got 22/],
   ['huge number', value('"flush",1e400,1'), /flush ts: expected an integer/],
   ['counter beyond 2^53', value('"flushed",5,1,18446744073709551615,0'), /untracked_resets/],
   ['negative counter', value('"flushed",5,1,-1,0'), /untracked_resets: expected an integer in \[0/],
   ['fractional number', value('"flush",5.5,1'), /flush ts/],
   ['number as a string', value('"flush","5",1'), /flush ts/],
-  ['port out of range', value(OPEN.replace(',42376,', ',70000,')), /open lport/],
-  ['not an address', value(OPEN.replace('"10.200.0.1"', '"10.200.0.1; rm"')), /open laddr: expected an IPv4 or IPv6/],
+  ['port out of range', value(CLOSE.replace(',42376,', ',70000,')), /close lport/],
+  ['not an address', value(CLOSE.replace('"10.200.0.1"', '"10.200.0.1; rm"')), /close laddr: expected an IPv4 or IPv6/],
   ['socket 0', value('"reset",5,0,4,"sent"'), /reset sk: expected a socket address/],
-  ['bad direction', value(OPEN.replace('"outbound"', '"sideways"')), /open direction/],
-  ['seen must be unknown', value(OPEN.replace('"open"', '"seen"')), /seen direction: expected unknown/],
+  ['bad direction', value(CLOSE.replace('"outbound"', '"sideways"')), /close direction/],
+  ['seen must be unknown', value(`"seen",7,-8,${IDENT}`), /seen direction: expected unknown/],
+  ['open lines are no longer printed', value(`"open",7,-8,${IDENT}`), /unknown event "open"/],
   ['comm too long', value(`"owner",5,-8,4,1,"${'x'.repeat(200)}"`), /owner comm/],
   ['nested garbage', value('["open"],{"a":[[[]]]}'), /expected 13 fields|unknown event/],
-  ['other format version', value('"hello",2,5,10'), /format version 2 is not supported; expected 1/],
+  ['other format version', value('"hello",1,5,10'), /format version 1 is not supported; expected 2/],
   ['map line with two maps', '{"type": "map", "data": {"@tcp": {}, "@x": {}}}', /exactly one map/],
   ['map data not an object', '{"type": "map", "data": [1]}', /map line data: expected an object/],
   ['value data not an array', '{"type": "value", "data": {"x": 1}}', /expected a non-empty array/],

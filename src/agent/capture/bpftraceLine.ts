@@ -20,7 +20,10 @@ export interface TcpTotals {
   readonly retransmits: number;
 }
 
-/** open, seen: identity and endpoints of a connection. */
+/**
+ * Identity and endpoints of a connection: a seen line, or an entry of a flush's @new map (then
+ * kind 'open', at the flush's time).
+ */
 export interface TcpOpenEvent {
   readonly kind: 'open' | 'seen';
   readonly ts: number;
@@ -46,6 +49,9 @@ export interface TcpCloseEvent extends Omit<TcpOpenEvent, 'kind'> {
   readonly resets: number;
   readonly errno: number;
 }
+
+/** An @new0/@new1 entry: a connection established since the last flush and not closed by it. */
+export type TcpIdentity = Omit<TcpOpenEvent, 'kind' | 'ts'>;
 
 export interface TcpSnapshotEntry {
   readonly sk: number;
@@ -76,7 +82,7 @@ export interface UdpStat {
 
 export type BpftraceLine =
   | { readonly kind: 'hello'; readonly version: number; readonly ts: number; readonly intervalS: number }
-  | TcpOpenEvent
+  | (TcpOpenEvent & { readonly kind: 'seen' })
   | {
       readonly kind: 'owner';
       readonly ts: number;
@@ -95,6 +101,7 @@ export type BpftraceLine =
   | TcpCloseEvent
   | { readonly kind: 'flush'; readonly ts: number; readonly seq: number }
   | { readonly kind: 'tcpSnapshot'; readonly entries: TcpSnapshotEntry[]; readonly skipped: number }
+  | { readonly kind: 'tcpIdentities'; readonly entries: TcpIdentity[]; readonly skipped: number }
   | { readonly kind: 'udpIdentities'; readonly entries: UdpIdentity[]; readonly skipped: number }
   | { readonly kind: 'udpStats'; readonly entries: UdpStat[]; readonly skipped: number }
   | {
@@ -114,7 +121,7 @@ export type BpftraceLine =
 
 export type BpftraceLineKind = BpftraceLine['kind'];
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** errno of a failed map update: the map is full (E2BIG from a preallocated hash). */
 export const MAP_FULL_RETCODE = -7;
 
@@ -210,26 +217,35 @@ function totals(d: readonly unknown[], at: number, what: string): TcpTotals {
 const OPEN_FIELDS = 13;
 const CLOSE_FIELDS = OPEN_FIELDS + 8;
 
-function openFields(d: unknown[], kind: string): Omit<TcpOpenEvent, 'kind'> {
-  const direction = d[4];
-  const allowed =
-    kind === 'seen' ? ['unknown'] : kind === 'open' ? ['outbound', 'inbound'] : ['outbound', 'inbound', 'unknown'];
-  if (typeof direction !== 'string' || !allowed.includes(direction)) {
-    reject(`${kind} direction: expected ${allowed.join(' or ')}, got ${describe(direction)}`);
+/**
+ * The identity fields from d[at] on: start, direction, pid, comm, cgroup, netns, laddr, lport,
+ * raddr, rport (value lines put ts and sk before them, @new entries have sk as their key).
+ */
+function identityFields(d: readonly unknown[], at: number, what: string, allowed: readonly TcpDirection[]) {
+  const direction = d[at + 1];
+  if (typeof direction !== 'string' || !allowed.includes(direction as TcpDirection)) {
+    reject(`${what} direction: expected ${allowed.join(' or ')}, got ${describe(direction)}`);
   }
+  return {
+    start: timestamp(d[at], `${what} start`),
+    direction: direction as TcpDirection,
+    pid: u32(d[at + 2], `${what} pid`),
+    comm: str(d[at + 3], `${what} comm`, MAX_COMM_CHARS),
+    cgroup: counter(d[at + 4], `${what} cgroup`),
+    netns: u32(d[at + 5], `${what} netns`),
+    laddr: address(d[at + 6], `${what} laddr`),
+    lport: port(d[at + 7], `${what} lport`),
+    raddr: address(d[at + 8], `${what} raddr`),
+    rport: port(d[at + 9], `${what} rport`),
+  };
+}
+
+function openFields(d: unknown[], kind: string): Omit<TcpOpenEvent, 'kind'> {
+  const allowed: TcpDirection[] = kind === 'seen' ? ['unknown'] : ['outbound', 'inbound', 'unknown'];
   return {
     ts: timestamp(d[1], `${kind} ts`),
     sk: socket(d[2], `${kind} sk`),
-    start: timestamp(d[3], `${kind} start`),
-    direction: direction as TcpDirection,
-    pid: u32(d[5], `${kind} pid`),
-    comm: str(d[6], `${kind} comm`, MAX_COMM_CHARS),
-    cgroup: counter(d[7], `${kind} cgroup`),
-    netns: u32(d[8], `${kind} netns`),
-    laddr: address(d[9], `${kind} laddr`),
-    lport: port(d[10], `${kind} lport`),
-    raddr: address(d[11], `${kind} raddr`),
-    rport: port(d[12], `${kind} rport`),
+    ...identityFields(d, 3, kind, allowed),
   };
 }
 
@@ -250,7 +266,6 @@ function valueLine(data: unknown): BpftraceLine {
       }
       return { kind, version, ts: timestamp(d[2], 'hello ts'), intervalS: int(d[3], 'hello interval_s', 1, U32_MAX) };
     }
-    case 'open':
     case 'seen':
       arity(d, OPEN_FIELDS);
       return { kind, ...openFields(d, kind) };
@@ -366,6 +381,13 @@ function mapLine(data: unknown): BpftraceLine {
       };
     });
     return { kind: 'tcpSnapshot', ...parsed };
+  }
+  if (name === '@new0' || name === '@new1') {
+    const parsed = entries(obj(body, name), (key, value) => ({
+      sk: socketText(key, `${name} key`),
+      ...identityFields(tuple(value, 10, `${name} entry`), 0, name, ['outbound', 'inbound']),
+    }));
+    return { kind: 'tcpIdentities', ...parsed };
   }
   if (name === '@udp_id0' || name === '@udp_id1') {
     const parsed = entries(obj(body, name), (key, value) => {

@@ -63,11 +63,16 @@ function assertEveryCloseOnce(rows: ConnectionRow[], what: string): void {
       (r) => r.protocol === 'tcp' && r.local_ip === c.laddr && r.local_port === c.lport && r.remote_port === c.rport
     );
     const label = `${what}: ${c.laddr}:${c.lport}->${c.rport}`;
-    assert.deepEqual(
-      sums(mine),
-      [c.totals.txBytes, c.totals.rxBytes, c.totals.txPackets, c.totals.rxPackets, c.totals.retransmits],
-      label
-    );
+    const want = [c.totals.txBytes, c.totals.rxBytes, c.totals.txPackets, c.totals.rxPackets, c.totals.retransmits];
+    if (c.direction === 'unknown') {
+      // Seen before bpftrace: counted from its first flush on, which these lines may lack.
+      assert.ok(
+        sums(mine).every((v, i) => v <= want[i]),
+        label
+      );
+    } else {
+      assert.deepEqual(sums(mine), want, label);
+    }
     assert.equal(mine.filter((r) => r.state === 'closed' || r.state === 'failed').length, 1, label);
   }
 }

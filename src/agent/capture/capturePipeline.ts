@@ -5,6 +5,7 @@ import {
   parseBpftraceLine,
   type BpftraceLine,
   type BpftraceLineKind,
+  type TcpIdentity,
   type TcpSnapshotEntry,
   type UdpStat,
 } from './bpftraceLine';
@@ -116,7 +117,6 @@ export interface CapturePipeline {
 
 const KINDS: readonly BpftraceLineKind[] = [
   'hello',
-  'open',
   'seen',
   'owner',
   'reset',
@@ -124,6 +124,7 @@ const KINDS: readonly BpftraceLineKind[] = [
   'fail',
   'flush',
   'tcpSnapshot',
+  'tcpIdentities',
   'udpIdentities',
   'udpStats',
   'flushed',
@@ -138,6 +139,7 @@ const KINDS: readonly BpftraceLineKind[] = [
 interface FlushGroup {
   ts: number | undefined;
   seq: number | undefined;
+  tcpIdentities: Array<{ identity: TcpIdentity; owner: ProcessAttribution | undefined }>;
   tcp: TcpSnapshotEntry[];
   udpIdentities: OwnedUdpIdentity[];
   udpStats: UdpStat[];
@@ -244,6 +246,9 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   }
 
   function flushRows(ts: number, g: FlushGroup, flushed: FlushedLine | undefined): void {
+    for (const { identity, owner } of g.tcpIdentities) {
+      tcp.open({ kind: 'open', ts, ...identity }, owner);
+    }
     tcp.snapshot(g.tcp);
     udp.addIdentities(g.udpIdentities);
     udp.addStats(g.udpStats);
@@ -256,7 +261,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   }
 
   function currentGroup(): FlushGroup {
-    group ??= { ts: undefined, seq: undefined, tcp: [], udpIdentities: [], udpStats: [] };
+    group ??= { ts: undefined, seq: undefined, tcpIdentities: [], tcp: [], udpIdentities: [], udpStats: [] };
     return group;
   }
 
@@ -276,9 +281,9 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     emit(tcp.release(Number.POSITIVE_INFINITY));
   }
 
-  function startRun(): void {
+  function startRun(intervalS: number): void {
     settle();
-    c.abandonedConnections += tcp.clear();
+    c.abandonedConnections += tcp.clear(intervalS * 1e9);
     udp.clear();
     queuedSeq = undefined;
     runUntrackedResets = 0;
@@ -288,9 +293,8 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   function handle(e: BpftraceLine): void {
     switch (e.kind) {
       case 'hello':
-        startRun();
+        startRun(e.intervalS);
         return;
-      case 'open':
       case 'seen': {
         const who = ownerOf(e.pid, e.comm, e.cgroup);
         queue.push(e.ts, () => tcp.open(e, who));
@@ -320,6 +324,14 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       case 'tcpSnapshot':
         currentGroup().tcp.push(...e.entries);
         return;
+      case 'tcpIdentities': {
+        // Not push(...): a flush can announce tens of thousands.
+        const g = currentGroup();
+        for (const identity of e.entries) {
+          g.tcpIdentities.push({ identity, owner: ownerOf(identity.pid, identity.comm, identity.cgroup) });
+        }
+        return;
+      }
       case 'udpIdentities':
         currentGroup().udpIdentities.push(
           ...e.entries.map((identity) => ({ identity, owner: ownerOf(identity.pid, identity.comm, identity.cgroup) }))

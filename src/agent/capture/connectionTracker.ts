@@ -18,7 +18,8 @@ import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
  *
  * Attribution (who: container and comm) is worked out by the caller when the line arrives, since
  * by the time the line is applied the process may be gone. The first line that knows the owner
- * wins; an inbound connection's pid and comm come from its owner line.
+ * wins; an inbound connection's pid and comm come from its owner (in its identity or close
+ * line, or an owner line once it has been announced).
  *
  * Choices worth knowing:
  * - "seen" connections predate bpftrace, so their totals include traffic from before the agent
@@ -60,10 +61,13 @@ export interface ConnectionTrackerStats {
 const ZERO: TcpTotals = { txBytes: 0, rxBytes: 0, txPackets: 0, rxPackets: 0, retransmits: 0 };
 /**
  * How long a released connection, or a line for a connection not yet seen, is kept (monotonic ns):
- * two flushes at the default 10 s interval. A released connection's local endpoint stays known
- * that long, so its peer's rows on this node still name its container.
+ * at least two flushes at the default 10 s interval, and three intervals. A released connection's
+ * local endpoint stays known that long, so its peer's rows on this node still name its container;
+ * a connection's identity comes up to an interval after its owner and reset lines (at the flush),
+ * and a repeat of it, which a close racing the flush can cause, up to two.
  */
-const LINGER_NS = 20e9;
+const MIN_LINGER_NS = 20e9;
+const LINGER_INTERVALS = 3;
 /** Reset lines whose times are kept per connection; a connection rarely sees more than two. */
 const MAX_RESETS = 16;
 
@@ -138,6 +142,7 @@ export class ConnectionTracker {
   private evictions = 0;
   private orphanLines = 0;
   private counterRegressions = 0;
+  private lingerNs = MIN_LINGER_NS;
 
   constructor(private readonly opts: ConnectionTrackerOptions) {}
 
@@ -198,8 +203,9 @@ export class ConnectionTracker {
     if (this.closed.has(key)) {
       return;
     }
-    // No open line for a failed connect, nor for one whose open was lost or refused for room: the
-    // close line has everything, and holding it until its release is bounded by the lines per interval.
+    // Most connections are announced by their close line alone (closed before the flush that would
+    // have printed their identity), as are failed connects and ones refused for room: the close
+    // line has everything, and holding it until its release is bounded by the lines per interval.
     const conn = this.live.get(key) ?? this.create(key, e, who);
     if (conn.close !== undefined) {
       return;
@@ -257,7 +263,7 @@ export class ConnectionTracker {
       if (conn.close !== undefined && conn.close.ts <= closedBy) {
         rows.push(this.closeRow(conn));
         this.live.delete(key);
-        this.closed.set(key, { conn, lateResets: 0, lastResetTs: 0, forgetAfter: conn.close.ts + LINGER_NS });
+        this.closed.set(key, { conn, lateResets: 0, lastResetTs: 0, forgetAfter: conn.close.ts + this.lingerNs });
       }
     }
     for (const tomb of this.closed.values()) {
@@ -290,8 +296,12 @@ export class ConnectionTracker {
     }
   }
 
-  /** A new bpftrace run: its sockets start over. Returns the live connections dropped. */
-  clear(): number {
+  /**
+   * A new bpftrace run, flushing every intervalNs: its sockets start over. Returns the live
+   * connections dropped.
+   */
+  clear(intervalNs: number): number {
+    this.lingerNs = Math.max(MIN_LINGER_NS, LINGER_INTERVALS * intervalNs);
     const abandoned = this.live.size;
     for (const conn of this.live.values()) {
       this.opts.endpoints.remove(conn.endpoint);
@@ -435,7 +445,7 @@ export class ConnectionTracker {
         this.early.delete(this.early.keys().next().value as string);
         this.evictions++;
       }
-      early = { resetTs: [], forgetAfter: ts + LINGER_NS };
+      early = { resetTs: [], forgetAfter: ts + this.lingerNs };
       this.early.set(key, early);
     }
     return early;

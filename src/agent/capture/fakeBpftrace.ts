@@ -51,8 +51,15 @@ function ident(c: FakeConn): unknown[] {
 }
 
 export const fake = {
-  hello: (ts: number, interval = 10) => value(['hello', 1, ts, interval]),
-  open: (ts: number, c: FakeConn) => value([c.direction === 'unknown' ? 'seen' : 'open', ts, ...ident(c)]),
+  hello: (ts: number, interval = 10) => value(['hello', 2, ts, interval]),
+  /**
+   * A seen line, or for a handshake the @new0 line that announces it at the next flush (without a
+   * time: it takes the flush's).
+   */
+  open: (ts: number, c: FakeConn) =>
+    c.direction === 'unknown'
+      ? value(['seen', ts, ...ident(c)])
+      : JSON.stringify({ type: 'map', data: { '@new0': { [String(c.sk)]: ident(c).slice(1) } } }),
   owner: (ts: number, c: FakeConn, pid: number, comm: string) => value(['owner', ts, c.sk, c.start, pid, comm]),
   reset: (ts: number, c: FakeConn, way: 'sent' | 'received' = 'received') => value(['reset', ts, c.sk, c.start, way]),
   close: (ts: number, c: FakeConn, t: FakeTotals, opts: { rtt?: number; resets?: number; errno?: number } = {}) =>
