@@ -273,7 +273,7 @@ test(
         `SELECT min(probes_attached) AS attached, max(probes_expected) AS expected
          FROM ${DATABASE}.agent_health WHERE node = 'dns-test'`
       );
-      assert.deepEqual(h, { attached: 12 + 5, expected: 12 + 5 });
+      assert.deepEqual(h, { attached: 15 + 5, expected: 15 + 5 });
       // "DNS capture is off", malformed DNS payloads, dns.bt lines that did not parse, restarts.
       const trouble = logs.filter(
         (l) => /dns/i.test(l) && !/^dns\.bt: bpftrace \(pid \d+\) attached 5 probes$/.test(l)

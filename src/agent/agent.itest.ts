@@ -43,7 +43,7 @@ function exchange(port: number, bytes: number): Promise<number> {
 
 const sent = [10_000, 123_457, 1];
 /** connections.bt's probes and dns.bt's, both in agent_health. */
-const PROBES = 12 + 5;
+const PROBES = 15 + 5;
 const replyTo = (n: number) => 2 * n + 17;
 
 test(
@@ -138,7 +138,7 @@ test(
       JSON.stringify(reports.map((r) => r.topTalkers))
     );
     assert.ok(
-      logs.some((l) => /^bpftrace .* attached 12 probes/.test(l)) &&
+      logs.some((l) => /^bpftrace .* attached 15 probes/.test(l)) &&
         logs.some((l) => /^dns\.bt: .* attached 5 probes/.test(l)),
       logs.join('\n')
     );

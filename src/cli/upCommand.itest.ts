@@ -61,7 +61,7 @@ test(
       /^netmon up: holding embedded:\S+; capturing with \S*bpftrace every 1s$/
     );
     assert.ok(!run.stdout.includes('UI is not served'), '--no-ui drops the note');
-    const statusLines = lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:]+Z {2}probes 17\/17 {2}events /.test(l));
+    const statusLines = lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:]+Z {2}probes 20\/20 {2}events /.test(l));
     // A write after each of bpftrace's 1 s flushes that is ready before the 4 s are up (at least 3:
     // its tick's phase is its own), and the final one at the stop.
     assert.ok(statusLines.length >= 4, run.stdout);

@@ -62,7 +62,7 @@ class Recorder {
 }
 
 test(
-  'connections.bt: attaches 12 probes, flushes, is restarted within 5 s of a SIGKILL with the gap recorded, and stop() delivers the END flush',
+  'connections.bt: attaches all 15 probes, flushes, is restarted within 5 s of a SIGKILL with the gap recorded, and stop() delivers the END flush',
   { skip: skipWithoutBpftrace, timeout: 90_000 },
   async () => {
     assertBpftraceAvailable();
@@ -71,8 +71,8 @@ test(
     try {
       await supervisor.start();
       const first = supervisor.status();
-      assert.equal(first.probesAttached, 12);
-      assert.equal(first.expectedProbes, 12);
+      assert.equal(first.probesAttached, 15);
+      assert.equal(first.expectedProbes, 15);
       assert.ok(first.running && first.pid !== undefined);
 
       await rec.until('hello, flush and flushed', () => ['hello', 'flush', 'flushed'].every((k) => rec.values().some((v) => v[0] === k)), 15_000);
@@ -90,7 +90,7 @@ test(
       const restarted = supervisor.status();
       assert.equal(restarted.restarts, 1);
       assert.notEqual(restarted.pid, first.pid);
-      assert.equal(restarted.probesAttached, 12);
+      assert.equal(restarted.probesAttached, 15);
       assert.equal(restarted.gaps.length, 1);
       const gap = restarted.gaps[0];
       assert.equal(gap.reason, 'killed by SIGKILL');

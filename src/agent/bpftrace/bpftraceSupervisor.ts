@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { diesWithAgent } from './childCommand';
 import type { BpftraceProgram } from './bpftraceProgram';
 import { attachedProbeCount, describeExit, errorSummary } from './bpftraceMessages';
 import { LineSplitter } from './lineSplitter';
@@ -184,7 +185,8 @@ export class BpftraceSupervisor {
 
   private spawnRun(): void {
     const { program } = this.opts;
-    const child = spawn(this.bpftracePath, [...program.flags, program.path, ...program.args], {
+    const [file, args] = diesWithAgent(this.bpftracePath, [...program.flags, program.path, ...program.args]);
+    const child = spawn(file, args, {
       env: { ...process.env, ...program.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -46,3 +46,17 @@ function isExecutableFile(path: string): boolean {
     return false;
   }
 }
+
+const SETPRIV = findExecutable('setpriv');
+
+/**
+ * The command line that runs `file args` so that it dies with the agent. Long-lived children
+ * (bpftrace, conntrack) run detached in their own process group so a terminal's Ctrl-C reaches only
+ * the agent; but an agent killed with SIGKILL then left them running with probes attached, and
+ * bpftrace does not exit when its output socket closes. util-linux setpriv sets PR_SET_PDEATHSIG
+ * and execs the program, so the kernel kills it when the agent goes; without setpriv the child
+ * runs as before.
+ */
+export function diesWithAgent(file: string, args: readonly string[]): [string, string[]] {
+  return SETPRIV === undefined ? [file, [...args]] : [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]];
+}

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { CONNECTIONS_BT } from './connectionsProgram';
 import { probesOfProgram, tracepointsOfProgram } from './programProbes';
 
-test('connections.bt: 12 probes as bpftrace reports them, 7 distinct tracepoints', () => {
+test('connections.bt: 15 probes as bpftrace reports them, 7 distinct tracepoints', () => {
   const text = readFileSync(CONNECTIONS_BT, 'utf8');
-  assert.equal(probesOfProgram(text).length, 12);
+  assert.equal(probesOfProgram(text).length, 15);
   assert.deepEqual(
     tracepointsOfProgram(text).map((tp) => `${tp.category}:${tp.name}`).sort(),
     [

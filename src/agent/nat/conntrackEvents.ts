@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describeExit, errorSummary } from '../bpftrace/bpftraceMessages';
-import { findExecutable } from '../bpftrace/childCommand';
+import { diesWithAgent, findExecutable } from '../bpftrace/childCommand';
 import { LineSplitter } from '../bpftrace/lineSplitter';
 import { RestartBackoff, type BackoffPolicy } from '../bpftrace/restartBackoff';
 import { parseConntrackLine } from './conntrackLine';
@@ -206,7 +206,8 @@ export class ConntrackEvents {
   }
 
   private spawnConntrack(path: string): void {
-    const child = spawn(path, CONNTRACK_ARGS, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [file, args] = diesWithAgent(path, CONNTRACK_ARGS);
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.startedAt = Date.now();
     const stdout = new LineSplitter(MAX_LINE_BYTES);
