@@ -173,7 +173,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   });
   // Side by side: each bpftrace takes seconds to compile. dns.start() never rejects.
   const dnsStarted = dns.start();
-  identity.start();
+  const identityStarted = identity.start();
   try {
     await supervisor.start();
     await withTimeout(
@@ -182,10 +182,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       `${program.path} did not print its hello line within ${BEGIN_TIMEOUT_MS} ms of attaching`
     );
   } catch (err) {
-    await Promise.all([supervisor.stop(), dnsStarted.then(() => dns.stop()), identity.stop()]);
+    await Promise.all([
+      supervisor.stop(),
+      dnsStarted.then(() => dns.stop()),
+      identityStarted.then(() => identity.stop()),
+    ]);
     throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
   }
-  await dnsStarted;
+  await Promise.all([dnsStarted, identityStarted]);
   const writer = new RowWriter({ store: opts.store, node, log });
   loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, identity, writer });
   return loop;

@@ -55,7 +55,7 @@ test('the inventory feeds metadataFor, enrichment and container_metadata rows', 
 `
   );
   const { identity, lines } = identityWith({ inventoryPath });
-  identity.start();
+  await identity.start();
   try {
     assert.deepEqual(
       lines.filter((l) => l.startsWith('inventory')),
@@ -88,7 +88,7 @@ test('a broken inventory, a missing conntrack and a bad kubeconfig are each one 
   const inventoryPath = write('broken.yaml', 'entries:\n  - cidr: 10.0.0.0/33\n');
   const kubeconfigPath = write('kubeconfig', 'this: [is not a kubeconfig');
   const { identity, lines } = identityWith({ inventoryPath, kubeconfigPath });
-  identity.start();
+  await identity.start();
   await identity.stop();
   assert.equal(lines.length, 3, lines.join('\n'));
   assert.match(lines[0], new RegExp(`^inventory ${inventoryPath} rejected; running without inventory metadata:\\n`));
@@ -119,7 +119,7 @@ current-context: x
 `
   );
   const { identity, lines } = identityWith({ kubeconfigPath });
-  identity.start();
+  await identity.start();
   try {
     assert.equal(lines[0], 'Kubernetes metadata from http://127.0.0.1:1 for node node-a');
     assert.equal(identity.stats().kubernetesEndpoint, 'http://127.0.0.1:1');
@@ -136,7 +136,7 @@ current-context: x
 
 test('no kubeconfig outside a pod means no Kubernetes source and no noise', async () => {
   const { identity, lines } = identityWith({});
-  identity.start();
+  await identity.start();
   await identity.stop();
   assert.deepEqual(
     lines.filter((l) => /Kubernetes/.test(l)),

@@ -1,7 +1,7 @@
 import type { ConnectionRow, ContainerMetadataRow } from '../../shared/schema';
 import type { SideMetadata } from '../capture/connectionRow';
 import { InventorySource } from '../metadata/inventorySource';
-import { KubernetesSource } from '../metadata/kubernetesSource';
+import type { KubernetesSource } from '../metadata/kubernetesSource';
 import { MetadataIndex } from '../metadata/metadataIndex';
 import { ConntrackEvents, type ConntrackEvent } from '../nat/conntrackEvents';
 import { NatTable, type NatTableStats } from '../nat/natTable';
@@ -50,7 +50,8 @@ export interface IdentityStats {
 
 export interface Identity {
   /** Starts the sources; never throws for a source that cannot run (see the class comment). */
-  start(): void;
+  /** Starts every source; resolves once the Kubernetes client (if configured) is loaded. Never rejects. */
+  start(): Promise<void>;
   stop(): Promise<void>;
   /** For the capture pipeline's `metadata` option: this side's (and local peers') pod. */
   metadataFor(containerId: string): SideMetadata | undefined;
@@ -88,13 +89,13 @@ class NodeIdentity implements Identity {
     });
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const { inventoryPath, log } = this.options;
     if (inventoryPath !== undefined) {
       this.inventory = new InventorySource({ path: inventoryPath, index: this.index, log });
       this.inventory.start();
     }
-    this.kubernetes = this.startKubernetes();
+    this.kubernetes = await this.startKubernetes();
     this.conntrack.start();
   }
 
@@ -124,15 +125,18 @@ class NodeIdentity implements Identity {
     };
   }
 
-  private startKubernetes(): KubernetesSource | undefined {
+  private async startKubernetes(): Promise<KubernetesSource | undefined> {
     const { kubeconfigPath, cluster, node, log } = this.options;
     const env = this.options.env ?? process.env;
     if (kubeconfigPath === undefined && !env.KUBERNETES_SERVICE_HOST) {
       return undefined;
     }
+    // Loaded only when a cluster is configured: @kubernetes/client-node alone costs ~2.6 s of CPU
+    // and tens of MB at startup, which a host without Kubernetes should not pay.
+    const kubernetes = await import('../metadata/kubernetesSource');
     let source: KubernetesSource;
     try {
-      source = new KubernetesSource({ index: this.index, nodeName: node, kubeconfigPath, cluster, log });
+      source = new kubernetes.KubernetesSource({ index: this.index, nodeName: node, kubeconfigPath, cluster, log });
     } catch (err) {
       // The YAML parser appends a code frame; its first line already has the position.
       log(`${(err as Error).message.split('\n')[0]}; capture goes on without Kubernetes metadata`);
