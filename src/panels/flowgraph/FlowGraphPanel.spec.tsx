@@ -1,6 +1,7 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen } from '@testing-library/react';
 import {
+  createTheme,
   DataFrame,
   FieldConfigSource,
   FieldType,
@@ -10,6 +11,7 @@ import {
   PanelProps,
   toDataFrame,
 } from '@grafana/data';
+import { locationService } from '@grafana/runtime';
 import { FlowGraphPanel } from './FlowGraphPanel';
 import { defaultFlowGraphOptions, FlowGraphOptions } from './options';
 import { testIds } from './testIds';
@@ -43,47 +45,111 @@ const nodes = toDataFrame({
   fields: [
     { name: 'id', type: FieldType.string, values: ['web', 'api', 'db'] },
     { name: 'title', type: FieldType.string, values: ['web-7f9c', 'api-55d2', 'postgres-0'] },
+    { name: 'mainStat', type: FieldType.number, values: [1_000_000, 2048, 0], config: { unit: 'bytes' } },
   ],
 });
 
 const edges = toDataFrame({
   name: 'edges',
   fields: [
-    { name: 'id', type: FieldType.string, values: ['web-api', 'api-db'] },
-    { name: 'source', type: FieldType.string, values: ['web', 'api'] },
-    { name: 'target', type: FieldType.string, values: ['api', 'db'] },
-    { name: 'mainstat', type: FieldType.number, values: [1000, 250] },
+    { name: 'id', type: FieldType.string, values: ['web-api', 'api-db', 'web-db'] },
+    { name: 'source', type: FieldType.string, values: ['web', 'api', 'web'] },
+    { name: 'target', type: FieldType.string, values: ['api', 'db', 'db'] },
+    { name: 'mainstat', type: FieldType.number, values: [1_000_000, 1000, 0] },
+    { name: 'detail__retransmit_ratio', type: FieldType.number, values: [0.001, 0.02, 0.2] },
+    { name: 'detail__failed', type: FieldType.number, values: [0, 12, 3] },
   ],
 });
 
+const theme = createTheme();
+const strokes = () => screen.getAllByTestId(testIds.edge).map((e) => e.getAttribute('stroke'));
+
 describe('FlowGraphPanel', () => {
-  test('draws one node per row of the nodes frame and one line per edge', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('draws one node per row of the nodes frame and one line per edge, labelled with title and stat', () => {
     renderPanel([nodes, edges]);
 
     expect(screen.getAllByTestId(testIds.node)).toHaveLength(3);
-    expect(screen.getAllByTestId(testIds.edge)).toHaveLength(2);
+    expect(screen.getAllByTestId(testIds.edge)).toHaveLength(3);
     expect(screen.getByText('postgres-0')).toBeInTheDocument();
+    expect(screen.getByText('977 KiB')).toBeInTheDocument();
     expect(screen.queryByTestId(testIds.empty)).not.toBeInTheDocument();
   });
 
   test('finds the frames by their fields whatever their order and name', () => {
-    const unnamedEdges = { ...edges, name: undefined };
-    renderPanel([unnamedEdges, { ...nodes, name: undefined }]);
+    renderPanel([
+      { ...edges, name: undefined },
+      { ...nodes, name: undefined },
+    ]);
 
     expect(screen.getAllByTestId(testIds.node)).toHaveLength(3);
-    expect(screen.getAllByTestId(testIds.edge)).toHaveLength(2);
+    expect(screen.getAllByTestId(testIds.edge)).toHaveLength(3);
   });
 
-  test('the busiest edge gets the widest stroke', () => {
+  test('edge width follows mainstat on a log scale', () => {
     renderPanel([nodes, edges], { maxEdgeWidth: 20 });
 
-    const [busy, quiet] = screen.getAllByTestId(testIds.edge).map((e) => Number(e.getAttribute('stroke-width')));
+    const [busy, quiet, idle] = screen.getAllByTestId(testIds.edge).map((e) => Number(e.getAttribute('stroke-width')));
     expect(busy).toBe(20);
-    expect(quiet).toBeGreaterThan(1);
-    expect(quiet).toBeLessThan(busy);
+    // A thousandth of the bytes: half the width on a log scale (a linear one would give ~1).
+    expect(quiet).toBeCloseTo(1 + (19 * Math.log1p(1000)) / Math.log1p(1_000_000));
+    expect(idle).toBe(1);
   });
 
-  test('hides node titles when the option is off', () => {
+  test('edge colour follows the retransmit ratio thresholds, or failures, or nothing', () => {
+    const { ok, warn, error, grey } = {
+      ok: theme.colors.success.main,
+      warn: theme.colors.warning.main,
+      error: theme.colors.error.main,
+      grey: theme.colors.text.secondary,
+    };
+    const { unmount } = renderPanel([nodes, edges]);
+    expect(strokes()).toEqual([ok, warn, error]);
+    unmount();
+
+    const second = renderPanel([nodes, edges], { colorBy: 'failures', failuresWarn: 1, failuresCritical: 10 });
+    expect(strokes()).toEqual([ok, error, warn]);
+    second.unmount();
+
+    renderPanel([nodes, edges], { colorBy: 'none' });
+    expect(strokes()).toEqual([grey, grey, grey]);
+  });
+
+  test('hovering an edge shows its stats and details; hovering a node shows the node', () => {
+    renderPanel([nodes, edges]);
+
+    fireEvent.mouseOver(screen.getAllByTestId(testIds.edge)[1]);
+    const tooltip = screen.getByTestId(testIds.tooltip);
+    expect(tooltip).toHaveTextContent('api → db');
+    expect(tooltip).toHaveTextContent('Retransmit ratio0.0200');
+    expect(tooltip).toHaveTextContent('Failed12');
+
+    fireEvent.mouseOver(screen.getAllByTestId(testIds.node)[0]);
+    expect(screen.getByTestId(testIds.tooltip)).toHaveTextContent('web-7f9cMain stat977 KiB');
+
+    fireEvent.mouseLeave(screen.getByRole('img'));
+    expect(screen.queryByTestId(testIds.tooltip)).not.toBeInTheDocument();
+  });
+
+  test('clicking a node or an edge writes the filter variables into the URL', () => {
+    const partial = jest.spyOn(locationService, 'partial').mockImplementation(() => {});
+    renderPanel([nodes, edges], { sourceVariable: 'src_deployment', targetVariable: 'dst_deployment' });
+
+    fireEvent.click(screen.getByText('postgres-0'));
+    expect(partial).toHaveBeenLastCalledWith(
+      { 'var-group': 'db', 'var-src_deployment': null, 'var-dst_deployment': null },
+      true
+    );
+
+    fireEvent.click(screen.getAllByTestId(testIds.edge)[0]);
+    expect(partial).toHaveBeenLastCalledWith(
+      { 'var-group': null, 'var-src_deployment': 'web', 'var-dst_deployment': 'api' },
+      true
+    );
+  });
+
+  test('hides node labels when the option is off', () => {
     renderPanel([nodes, edges], { showNodeTitles: false });
 
     expect(screen.getAllByTestId(testIds.node)).toHaveLength(3);
@@ -100,6 +166,17 @@ describe('FlowGraphPanel', () => {
   test('says which frames it needs when the edges frame is missing', () => {
     renderPanel([nodes]);
 
-    expect(screen.getByTestId(testIds.empty)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.empty)).toHaveTextContent(/needs two frames/);
+  });
+
+  test('says the time range has no flows when the frames are empty', () => {
+    const noRows = (frame: DataFrame) => ({
+      ...frame,
+      length: 0,
+      fields: frame.fields.map((f) => ({ ...f, values: [] })),
+    });
+    renderPanel([noRows(nodes), noRows(edges)]);
+
+    expect(screen.getByTestId(testIds.empty)).toHaveTextContent('No flows in this time range.');
   });
 });

@@ -1,25 +1,35 @@
-import React from 'react';
+import React, { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, PanelProps } from '@grafana/data';
-import { useStyles2, useTheme2 } from '@grafana/ui';
-import { circleLayout, edgeWidth } from './circleLayout';
+import { locationService } from '@grafana/runtime';
+import { useStyles2 } from '@grafana/ui';
 import { readFlowGraph } from './flowGraphFrames';
-import { FlowGraphOptions } from './options';
+import { FlowGraphView } from './FlowGraphView';
+import { COLOR_FIELDS, FlowGraphOptions } from './options';
+import { FlowSelection, selectionParams } from './selection';
 import { testIds } from './testIds';
 
-const NODE_RADIUS = 8;
-const MIN_EDGE_WIDTH = 1;
-// Room for the node's circle and a line of title text outside the ring.
-const LAYOUT_MARGIN = NODE_RADIUS + 24;
-
 /**
- * Placeholder rendering of the flow graph: nodes on a circle, edges as straight lines whose width
- * follows their mainstat. The real graph (layout, arrows, hover, links) arrives with issue 5.
+ * Netmon's flow graph: reads the nodes and edges frames (Grafana's node-graph field names, so SQL
+ * from the ClickHouse datasource works in any dashboard) and draws them. A click writes the picked
+ * ids into dashboard variables in the URL (see selectionParams), which pages and dashboards react to.
  */
 export function FlowGraphPanel({ data, width, height, options }: PanelProps<FlowGraphOptions>) {
   const styles = useStyles2(getStyles);
-  const theme = useTheme2();
-  const graph = readFlowGraph(data.series);
+  const { colorBy } = options;
+  const graph = useMemo(
+    () => readFlowGraph(data.series, colorBy === 'none' ? undefined : COLOR_FIELDS[colorBy]),
+    [data.series, colorBy]
+  );
+  const warn = colorBy === 'failures' ? options.failuresWarn : options.retransmitRatioWarn;
+  const critical = colorBy === 'failures' ? options.failuresCritical : options.retransmitRatioCritical;
+  const thresholds = useMemo(() => (colorBy === 'none' ? undefined : { warn, critical }), [colorBy, warn, critical]);
+  const { nodeVariable, sourceVariable, targetVariable } = options;
+  const onSelect = useCallback(
+    (selection: FlowSelection) =>
+      locationService.partial(selectionParams(selection, { nodeVariable, sourceVariable, targetVariable }), true),
+    [nodeVariable, sourceVariable, targetVariable]
+  );
 
   if (!graph) {
     return (
@@ -35,43 +45,15 @@ export function FlowGraphPanel({ data, width, height, options }: PanelProps<Flow
       </div>
     );
   }
-
-  const points = circleLayout(graph.nodes.length, width, height, LAYOUT_MARGIN);
-  const at = new Map(graph.nodes.map((n, i) => [n.id, points[i]]));
-  const largest = Math.max(0, ...graph.edges.map((e) => e.mainStat));
-
   return (
-    <svg width={width} height={height} role="img" aria-label="Flow graph">
-      {graph.edges.map((e) => {
-        const from = at.get(e.source)!;
-        const to = at.get(e.target)!;
-        return (
-          <line
-            key={e.id}
-            data-testid={testIds.edge}
-            x1={from.x}
-            y1={from.y}
-            x2={to.x}
-            y2={to.y}
-            stroke={theme.colors.text.secondary}
-            strokeOpacity={0.6}
-            strokeWidth={edgeWidth(e.mainStat, largest, MIN_EDGE_WIDTH, options.maxEdgeWidth)}
-          >
-            <title>{`${e.source} → ${e.target}: ${e.mainStat}`}</title>
-          </line>
-        );
-      })}
-      {graph.nodes.map((n, i) => (
-        <g key={n.id} data-testid={testIds.node} transform={`translate(${points[i].x},${points[i].y})`}>
-          <circle r={NODE_RADIUS} fill={theme.colors.primary.main} />
-          {options.showNodeTitles && (
-            <text y={NODE_RADIUS + 14} textAnchor="middle" fill={theme.colors.text.primary} fontSize={12}>
-              {n.title}
-            </text>
-          )}
-        </g>
-      ))}
-    </svg>
+    <FlowGraphView
+      graph={graph}
+      width={width}
+      height={height}
+      options={options}
+      thresholds={thresholds}
+      onSelect={onSelect}
+    />
   );
 }
 
