@@ -55,7 +55,11 @@ function formatDuration(ms: number): string {
     return '0s';
   }
   const abs = Math.abs(ms);
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (abs % size === 0) {
       return `${abs / size}${unit}`;
     }
