@@ -9,8 +9,16 @@ import { expandConditionalAll, expandMacros } from './macros';
  * (applyConditionalAll). Their ranges: 2014-11-12T11:45:26.371Z .. 2015-11-12T11:45:26.371Z for the
  * single macros, .123Z .. .456Z for Interpolate.
  */
-const single = { from: Date.parse('2014-11-12T11:45:26.371Z'), to: Date.parse('2015-11-12T11:45:26.371Z'), intervalMs: 0 };
-const ranged = { from: Date.parse('2014-11-12T11:45:26.123Z'), to: Date.parse('2015-11-12T11:45:26.456Z'), intervalMs: 0 };
+const single = {
+  from: Date.parse('2014-11-12T11:45:26.371Z'),
+  to: Date.parse('2015-11-12T11:45:26.371Z'),
+  intervalMs: 0,
+};
+const ranged = {
+  from: Date.parse('2014-11-12T11:45:26.123Z'),
+  to: Date.parse('2015-11-12T11:45:26.456Z'),
+  intervalMs: 0,
+};
 const twentySeconds = { from: 0, to: 0, intervalMs: 20_000 };
 const minute = { ...ranged, intervalMs: 60_000 };
 
@@ -93,36 +101,64 @@ describe('expandMacros over whole queries (TestInterpolate*)', () => {
       ranged,
       "select * from foo where msg = 'it\\'s -- fine' and toDateTime(1415792726)",
     ],
-    ["select * from foo where msg = 'a\\'/*x' and $__toTime", ranged, "select * from foo where msg = 'a\\'/*x' and toDateTime(1447328726)"],
-    ["select * from foo where msg = 'it''s' and $__fromTime", ranged, "select * from foo where msg = 'it''s' and toDateTime(1415792726)"],
+    [
+      "select * from foo where msg = 'a\\'/*x' and $__toTime",
+      ranged,
+      "select * from foo where msg = 'a\\'/*x' and toDateTime(1447328726)",
+    ],
+    [
+      "select * from foo where msg = 'it''s' and $__fromTime",
+      ranged,
+      "select * from foo where msg = 'it''s' and toDateTime(1415792726)",
+    ],
     [
       "SELECT `it's` AS x, msg FROM t WHERE msg = 'a--b' AND $__timeFilter(ts)",
       ranged,
       "SELECT `it's` AS x, msg FROM t WHERE msg = 'a--b' AND ts >= toDateTime(1415792726) AND ts <= toDateTime(1447328726)",
     ],
-    ['SELECT `a--b`, `c/*d` FROM t WHERE $__fromTime', ranged, 'SELECT `a--b`, `c/*d` FROM t WHERE toDateTime(1415792726)'],
-    ['SELECT $doc$a--b$doc$ AS x FROM t WHERE $__toTime', ranged, 'SELECT $doc$a--b$doc$ AS x FROM t WHERE toDateTime(1447328726)'],
+    [
+      'SELECT `a--b`, `c/*d` FROM t WHERE $__fromTime',
+      ranged,
+      'SELECT `a--b`, `c/*d` FROM t WHERE toDateTime(1415792726)',
+    ],
+    [
+      'SELECT $doc$a--b$doc$ AS x FROM t WHERE $__toTime',
+      ranged,
+      'SELECT $doc$a--b$doc$ AS x FROM t WHERE toDateTime(1447328726)',
+    ],
   ];
   for (const [input, ctx, want] of cases) {
     it(input, () => assert.equal(expandMacros(input, ctx), want));
   }
 
   it('blanks comments so a macro inside one never runs (macropro StripComments)', () => {
-    assert.equal(expandMacros('a -- $__timeGroup(x)\nb /* $__fromTime */', ranged), 'a                   \nb                  ');
+    assert.equal(
+      expandMacros('a -- $__timeGroup(x)\nb /* $__fromTime */', ranged),
+      'a                   \nb                  '
+    );
   });
 
   it('leaves an unknown macro and the longer names alone', () => {
-    assert.equal(expandMacros('$__columns(a, b, c) $__interval_ms $__interval', minute), '$__columns(a, b, c) 60000 1m');
+    assert.equal(
+      expandMacros('$__columns(a, b, c) $__interval_ms $__interval', minute),
+      '$__columns(a, b, c) 60000 1m'
+    );
   });
 });
 
 describe('expandConditionalAll (CHDatasource.applyConditionalAll)', () => {
   const sql = 'select stuff from table where $__conditionalAll(fieldVal in ($fieldVal), $fieldVal);';
   it('is 1=1 when the variable selects all', () => {
-    assert.equal(expandConditionalAll(sql, () => true), 'select stuff from table where 1=1;');
+    assert.equal(
+      expandConditionalAll(sql, () => true),
+      'select stuff from table where 1=1;'
+    );
   });
   it('keeps the condition otherwise, for $var and ${var:format}', () => {
-    assert.equal(expandConditionalAll(sql, () => false), 'select stuff from table where fieldVal in ($fieldVal);');
+    assert.equal(
+      expandConditionalAll(sql, () => false),
+      'select stuff from table where fieldVal in ($fieldVal);'
+    );
     const braced = "$__conditionalAll(a IN (${ns:singlequote}), ${ns}) AND $__conditionalAll(b = 'x,y', $other)";
     assert.equal(
       expandConditionalAll(braced, (v) => v === 'other'),
