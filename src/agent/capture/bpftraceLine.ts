@@ -9,6 +9,8 @@
  * losing the whole snapshot, and say how many they skipped.
  */
 
+import { address, arity, describe, int, MAX_COMM_CHARS, reject, Reject, str, U32_MAX } from '../bpftrace/lineFields';
+
 export type TcpDirection = 'outbound' | 'inbound' | 'unknown';
 
 /** Kernel running totals of one TCP connection (bytes exclude SYN and FIN). */
@@ -132,30 +134,6 @@ export const MAP_FULL_RETCODE = -7;
  */
 export const DEFAULT_MAX_LINE_CHARS = 32 * 1024 * 1024;
 
-// bpftrace's comm is TASK_COMM_LEN (16) bytes; JSON escaping can only shorten it once decoded.
-const MAX_COMM_CHARS = 64;
-// INET6_ADDRSTRLEN less the NUL.
-const MAX_ADDR_CHARS = 45;
-const U32_MAX = 0xffff_ffff;
-
-class Reject extends Error {}
-
-function reject(reason: string): never {
-  throw new Reject(reason);
-}
-
-function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
-}
-
-function int(value: unknown, what: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    reject(`${what}: expected an integer in [${min}, ${max}], got ${describe(value)}`);
-  }
-  return value;
-}
-
 /** Monotonic ns since boot exceed 2^53 after ~104 days; still exact enough to order and key. */
 const timestamp = (v: unknown, what: string) => int(v, what, 0, Number.MAX_VALUE);
 const counter = (v: unknown, what: string) => int(v, what, 0, Number.MAX_SAFE_INTEGER);
@@ -174,34 +152,11 @@ function socketText(text: string, what: string): number {
     : reject(`${what}: expected an integer, got ${describe(text)}`);
 }
 
-function str(value: unknown, what: string, maxChars: number): string {
-  if (typeof value !== 'string' || value.length > maxChars) {
-    reject(`${what}: expected a string of at most ${maxChars} characters, got ${describe(value)}`);
-  }
-  return value;
-}
-
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const IPV6 = /^[0-9a-f:]*:[0-9a-f:]*(?:\d{1,3}(?:\.\d{1,3}){3})?$/i;
-
-function address(value: unknown, what: string): string {
-  const text = str(value, what, MAX_ADDR_CHARS);
-  return IPV4.test(text) || IPV6.test(text)
-    ? text
-    : reject(`${what}: expected an IPv4 or IPv6 address, got ${describe(text)}`);
-}
-
 function obj(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     reject(`${what}: expected an object, got ${describe(Array.isArray(value) ? 'an array' : value)}`);
   }
   return value as Record<string, unknown>;
-}
-
-function arity(data: unknown[], want: number): void {
-  if (data.length !== want) {
-    reject(`${describe(data[0])} event: expected ${want} fields, got ${data.length}`);
-  }
 }
 
 function totals(d: readonly unknown[], at: number, what: string): TcpTotals {

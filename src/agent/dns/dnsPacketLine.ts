@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { address, arity, describe, int, MAX_COMM_CHARS, reject, Reject, str, U32_MAX } from '../bpftrace/lineFields';
 
 /**
  * The output of `bpftrace -f json bpf/dns.bt` back into DNS packets. Its header is the contract:
@@ -36,7 +36,13 @@ export type DnsLine =
   | { readonly kind: 'packet'; readonly packet: DnsPacket }
   /** A head or chunk whose packet still misses payload. */
   | { readonly kind: 'pending' }
-  | { readonly kind: 'hello'; readonly version: number; readonly ts: number; readonly maxPayload: number; readonly ports: number[] }
+  | {
+      readonly kind: 'hello';
+      readonly version: number;
+      readonly ts: number;
+      readonly maxPayload: number;
+      readonly ports: number[];
+    }
   | { readonly kind: 'attachedProbes'; readonly probes: number }
   | { readonly kind: 'lostEvents'; readonly count: number }
   | { readonly kind: 'malformed'; readonly reason: string }
@@ -49,34 +55,6 @@ export const DNS_CHUNK_BYTES = 100;
 export const DNS_MAX_PAYLOAD = 4000;
 // A chunk line is ~450 characters; anything far longer is not from dns.bt.
 const MAX_LINE_CHARS = 8192;
-const MAX_COMM_CHARS = 64;
-const MAX_ADDR_CHARS = 45;
-const U32_MAX = 0xffff_ffff;
-
-class Reject extends Error {}
-
-function reject(reason: string): never {
-  throw new Reject(reason);
-}
-
-function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
-}
-
-function int(value: unknown, what: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    reject(`${what}: expected an integer in [${min}, ${max}], got ${describe(value)}`);
-  }
-  return value;
-}
-
-function address(value: unknown, what: string): string {
-  return typeof value === 'string' && value.length <= MAX_ADDR_CHARS && isIP(value) !== 0
-    ? value
-    : reject(`${what}: expected an IPv4 or IPv6 address, got ${describe(value)}`);
-}
-
 interface Pending {
   readonly head: Omit<DnsPacket, 'payload'>;
   readonly payload: Uint8Array;
@@ -92,7 +70,10 @@ export class DnsPacketLines {
 
   parse(line: string): DnsLine {
     if (line.length > MAX_LINE_CHARS) {
-      return { kind: 'malformed', reason: `line of ${line.length} characters is longer than the limit of ${MAX_LINE_CHARS}` };
+      return {
+        kind: 'malformed',
+        reason: `line of ${line.length} characters is longer than the limit of ${MAX_LINE_CHARS}`,
+      };
     }
     let msg: unknown;
     try {
@@ -129,10 +110,21 @@ export class DnsPacketLines {
       case 'printf':
         return this.chunk(data);
       case 'attached_probes':
-        return { kind: 'attachedProbes', probes: int((data as { probes?: unknown } | undefined)?.probes, 'attached_probes probes', 0, U32_MAX) };
+        return {
+          kind: 'attachedProbes',
+          probes: int((data as { probes?: unknown } | undefined)?.probes, 'attached_probes probes', 0, U32_MAX),
+        };
       case 'lost_events':
         // bpftrace 0.17 nests the count in data; other versions put it at the top level.
-        return { kind: 'lostEvents', count: int((data as { events?: unknown } | undefined)?.events ?? (msg as { events?: unknown }).events, 'lost_events events', 0, Number.MAX_SAFE_INTEGER) };
+        return {
+          kind: 'lostEvents',
+          count: int(
+            (data as { events?: unknown } | undefined)?.events ?? (msg as { events?: unknown }).events,
+            'lost_events events',
+            0,
+            Number.MAX_SAFE_INTEGER
+          ),
+        };
       default:
         return { kind: 'unknown', reason: `unknown line type ${describe(type)}` };
     }
@@ -147,14 +139,19 @@ export class DnsPacketLines {
       arity(d, 8);
       const version = int(d[1], 'dns_hello version', 0, U32_MAX);
       if (version !== DNS_FORMAT_VERSION) {
-        reject(`dns_hello: format version ${version} is not supported; expected ${DNS_FORMAT_VERSION} (agent and dns.bt disagree)`);
+        reject(
+          `dns_hello: format version ${version} is not supported; expected ${DNS_FORMAT_VERSION} (agent and dns.bt disagree)`
+        );
       }
       return {
         kind: 'hello',
         version,
         ts: int(d[2], 'dns_hello ts', 0, Number.MAX_VALUE),
         maxPayload: int(d[3], 'dns_hello max_payload', 1, DNS_MAX_PAYLOAD),
-        ports: d.slice(4).map((p, i) => int(p, `dns_hello port${i + 1}`, 0, 0xffff)).filter((p) => p !== 0),
+        ports: d
+          .slice(4)
+          .map((p, i) => int(p, `dns_hello port${i + 1}`, 0, 0xffff))
+          .filter((p) => p !== 0),
       };
     }
     if (d[0] !== 'dns') {
@@ -214,7 +211,9 @@ export class DnsPacketLines {
     const key = `${Number(m[1])}:${Number(m[2])}`;
     const p = this.pending.get(key);
     if (p === undefined) {
-      return reject(`dns_payload ${key}: no head line for this packet (lost, or evicted after ${this.maxPending} incomplete packets)`);
+      return reject(
+        `dns_payload ${key}: no head line for this packet (lost, or evicted after ${this.maxPending} incomplete packets)`
+      );
     }
     const offset = Number(m[3]);
     const hex = m[4];
@@ -222,7 +221,9 @@ export class DnsPacketLines {
     const want = Math.min(DNS_CHUNK_BYTES, p.payload.length - p.filled);
     if (offset !== p.filled || size !== want) {
       this.pending.delete(key);
-      return reject(`dns_payload ${key}: expected ${want} bytes at offset ${p.filled}, got ${size} at ${offset}; packet dropped`);
+      return reject(
+        `dns_payload ${key}: expected ${want} bytes at offset ${p.filled}, got ${size} at ${offset}; packet dropped`
+      );
     }
     for (let i = 0; i < size; i++) {
       p.payload[offset + i] = parseInt(hex.slice(i * 4 + 2, i * 4 + 4), 16);
@@ -233,11 +234,5 @@ export class DnsPacketLines {
     }
     this.pending.delete(key);
     return { kind: 'packet', packet: { ...p.head, payload: p.payload } };
-  }
-}
-
-function arity(d: unknown[], want: number): void {
-  if (d.length !== want) {
-    reject(`${describe(d[0])} event: expected ${want} fields, got ${d.length}`);
   }
 }
