@@ -55,8 +55,10 @@ const SETPRIV = findExecutable('setpriv');
  * the agent; but an agent killed with SIGKILL then left them running with probes attached, and
  * bpftrace does not exit when its output socket closes. util-linux setpriv sets PR_SET_PDEATHSIG
  * and execs the program, so the kernel kills it when the agent goes; without setpriv the child
- * runs as before.
+ * runs as before. A program that is not there is left unwrapped, so spawn's own ENOENT names it.
  */
 export function diesWithAgent(file: string, args: readonly string[]): [string, string[]] {
-  return SETPRIV === undefined ? [file, [...args]] : [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]];
+  return SETPRIV === undefined || findExecutable(file) === undefined
+    ? [file, [...args]]
+    : [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]];
 }
