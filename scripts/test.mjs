@@ -11,10 +11,15 @@ const root = new URL('..', import.meta.url).pathname;
 function findFiles(dir, suffix) {
   const out = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) {continue;}
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) {
+      continue;
+    }
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) {out.push(...findFiles(path, suffix));}
-    else if (entry.name.endsWith(suffix)) {out.push(relative(root, path));}
+    if (entry.isDirectory()) {
+      out.push(...findFiles(path, suffix));
+    } else if (entry.name.endsWith(suffix)) {
+      out.push(relative(root, path));
+    }
   }
   return out.sort();
 }
@@ -45,7 +50,9 @@ function jest() {
   } catch {
     return { passed: 0, failed: 1, note: 'jest wrote no result file' };
   }
-  if (result.numTotalTests === 0) {return { passed: 0, failed: 1, note: 'jest found no tests' };}
+  if (result.numTotalTests === 0) {
+    return { passed: 0, failed: 1, note: 'jest found no tests' };
+  }
   return {
     passed: result.numPassedTests,
     failed: res.status === 0 ? result.numFailedTests : Math.max(result.numFailedTests, 1),
@@ -72,11 +79,7 @@ function exists(p) {
 const DIST_FILES = ['module.js', 'plugin.json', 'panels/flowgraph/module.js', 'panels/flowgraph/plugin.json'];
 
 const suites = {
-  typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
-  lint: () => check('npm', ['run', '--silent', 'lint']),
-  unit: () => nodeTests('.test.ts', ['src', 'scripts', 'e2e', 'bench'], 2),
-  integration: () => nodeTests('.itest.ts', ['src', 'e2e'], 2),
-  jest,
+  // First, so the unit tests also check the built dist/plugin.json files.
   build: () => {
     const built = check('npm', ['run', '--silent', 'build']);
     const missing = DIST_FILES.filter((f) => !exists(join(root, 'dist', f)));
@@ -85,6 +88,11 @@ const suites = {
     }
     return built;
   },
+  typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
+  lint: () => check('npm', ['run', '--silent', 'lint']),
+  unit: () => nodeTests('.test.ts', ['src', 'scripts', 'e2e', 'bench'], 2),
+  integration: () => nodeTests('.itest.ts', ['src', 'e2e'], 2),
+  jest,
 };
 
 const chosen = process.argv.slice(2);
@@ -107,9 +115,13 @@ for (const name of names) {
   failed += r.failed;
   skipped += r.skipped ?? 0;
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  lines.push(`${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${secs}s)${r.note ? ` — ${r.note}` : ''}`);
+  lines.push(
+    `${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${secs}s)${r.note ? ` — ${r.note}` : ''}`
+  );
 }
 console.log('\n=== summary ===');
-for (const l of lines) {console.log(l);}
+for (const l of lines) {
+  console.log(l);
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
