@@ -3,7 +3,7 @@ import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
 import { BpftraceSupervisor, type Gap, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
 import { dnsProgram } from './bpftrace/dnsProgram';
 import { runPreflight } from './bpftrace/preflight';
-import type { AttributeCgroup, AttributeProcess, LookupMetadata, ProcessAttribution } from './capture/connectionRow';
+import type { AttributeCgroup, AttributeProcess, LookupMetadata } from './capture/connectionRow';
 import type { DnsNameMap } from './dns/dnsNameMap';
 import { DnsPacketLines } from './dns/dnsPacketLine';
 import { createDnsPipeline, type DnsPipeline } from './dns/dnsPipeline';
@@ -66,12 +66,6 @@ export class DnsCapture {
   private started = false;
   private begun: (() => void) | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  /**
-   * The pipeline asks for a question's owner by pid, synchronously inside handlePacket. The
-   * socket's cgroup id comes on the same packet and still names the container after a short-lived
-   * asker (dig, getent) has exited, so it is handed over beside that call.
-   */
-  private askingCgroup = 0;
 
   constructor(private readonly opts: DnsCaptureOptions) {
     const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_DNS_TIMEOUT_SECONDS;
@@ -81,7 +75,8 @@ export class DnsCapture {
     this.program = dnsProgram({ extraPorts: opts.extraPorts });
     this.pipeline = createDnsPipeline({
       node: opts.node,
-      attribute: (pid) => this.owner(pid),
+      attribute: opts.attribute,
+      attributeCgroup: opts.attributeCgroup,
       metadata: opts.metadata,
       timeoutMs: timeoutSeconds * 1000,
     });
@@ -172,9 +167,7 @@ export class DnsCapture {
     const parsed = this.lines.parse(line);
     switch (parsed.kind) {
       case 'packet':
-        this.askingCgroup = parsed.packet.cgroup ?? 0;
         this.pipeline.handlePacket(parsed.packet);
-        this.askingCgroup = 0;
         return;
       case 'hello':
         this.begun?.();
@@ -192,12 +185,6 @@ export class DnsCapture {
       case 'attachedProbes':
         return;
     }
-  }
-
-  /** The cgroup first: it outlives the process; comm then comes from the packet itself. */
-  private owner(pid: number): ProcessAttribution {
-    const byCgroup = this.askingCgroup === 0 ? undefined : this.opts.attributeCgroup(this.askingCgroup);
-    return byCgroup !== undefined ? { comm: '', containerId: byCgroup.containerId } : this.opts.attribute(pid);
   }
 
   private warnAboutLosses(): void {

@@ -28,14 +28,26 @@ function setup(overrides: Partial<DnsPipelineOptions> = {}) {
       return pid === 4242 && process.alive ? { comm: 'getent', containerId: CONTAINER } : { comm: '', containerId: '' };
     },
     metadata: (id) =>
-      id === CONTAINER ? { cluster: 'lab', namespace: 'shop', deployment: 'web', pod: 'web-1', container: 'app' } : undefined,
+      id === CONTAINER
+        ? { cluster: 'lab', namespace: 'shop', deployment: 'web', pod: 'web-1', container: 'app' }
+        : undefined,
     ...overrides,
   });
   return { clock, pipeline, attributed, process };
 }
 
 function sent(ts: number, payload: Uint8Array, from = POD, to = RESOLVER, pid = 4242): DnsPacket {
-  return { ts, pid, comm: 'getent', saddr: from.ip, sport: from.port, daddr: to.ip, dport: to.port, payload, truncated: false };
+  return {
+    ts,
+    pid,
+    comm: 'getent',
+    saddr: from.ip,
+    sport: from.port,
+    daddr: to.ip,
+    dport: to.port,
+    payload,
+    truncated: false,
+  };
 }
 
 function received(ts: number, payload: Uint8Array, to = POD, from = RESOLVER): DnsPacket {
@@ -47,7 +59,9 @@ describe('createDnsPipeline', () => {
     const { clock, pipeline } = setup();
     const t = clock.mono;
     pipeline.handlePacket(sent(t, query(0x1111, 'Shop.Example.')));
-    pipeline.handlePacket(received(t + 2500_000, response(0x1111, 'shop.example', { answers: [a('shop.example', '192.0.2.80')] })));
+    pipeline.handlePacket(
+      received(t + 2500_000, response(0x1111, 'shop.example', { answers: [a('shop.example', '192.0.2.80')] }))
+    );
     assert.deepEqual(pipeline.takeRows(), [], 'packets wait out the reorder window');
     clock.mono += 600 * MS;
     assert.deepEqual(pipeline.takeRows(), [
@@ -87,6 +101,17 @@ describe('createDnsPipeline', () => {
     process.alive = false; // dig has exited by the time the reorder window passes
     clock.mono += 600 * MS;
     assert.equal(pipeline.takeRows()[0].container_id, CONTAINER);
+  });
+
+  it("names the container by the socket's cgroup when the asker exited before its packet was read", () => {
+    const cgroups = new Map([[77, { containerId: CONTAINER }]]);
+    const { clock, pipeline, process } = setup({ attributeCgroup: (id) => cgroups.get(id) });
+    process.alive = false; // a raw-UDP asker gone before the agent read its line
+    pipeline.handlePacket({ ...sent(clock.mono, query(9, 'gone.example')), cgroup: 77 });
+    pipeline.handlePacket(received(clock.mono + MS, response(9, 'gone.example')));
+    clock.mono += 600 * MS;
+    const [row] = pipeline.takeRows();
+    assert.deepEqual([row.container_id, row.comm, row.client_pod], [CONTAINER, 'getent', 'web-1']);
   });
 
   it('puts packets back in time order: a response read before its question still pairs', () => {
@@ -140,7 +165,10 @@ describe('createDnsPipeline', () => {
     assert.deepEqual(pipeline.takeRows(), []);
     clock.mono = t + 1101 * MS;
     const [row] = pipeline.takeRows();
-    assert.deepEqual([row.qname, row.qtype, row.rcode, row.latency_us, row.answers], ['silent.example', 'AAAA', 'TIMEOUT', 0, []]);
+    assert.deepEqual(
+      [row.qname, row.qtype, row.rcode, row.latency_us, row.answers],
+      ['silent.example', 'AAAA', 'TIMEOUT', 0, []]
+    );
     assert.equal(pipeline.stats().timeouts, 1);
   });
 
@@ -169,11 +197,17 @@ describe('createDnsPipeline', () => {
       received(
         t + MS,
         response(7, 'www.shop.example', {
-          answers: [cname('www.shop.example', 'edge.cdn.example'), a('edge.cdn.example', '192.0.2.77', 300), aaaa('edge.cdn.example', '2001:db8::77')],
+          answers: [
+            cname('www.shop.example', 'edge.cdn.example'),
+            a('edge.cdn.example', '192.0.2.77', 300),
+            aaaa('edge.cdn.example', '2001:db8::77'),
+          ],
         })
       )
     );
-    pipeline.handlePacket(received(t + 2 * MS, response(99, 'spoof.example', { answers: [a('spoof.example', '192.0.2.66')] })));
+    pipeline.handlePacket(
+      received(t + 2 * MS, response(99, 'spoof.example', { answers: [a('spoof.example', '192.0.2.66')] }))
+    );
     clock.mono += 600 * MS;
     pipeline.tick();
     assert.equal(pipeline.names.lookup('::ffff:192.0.2.77'), 'www.shop.example');
@@ -195,7 +229,10 @@ describe('createDnsPipeline', () => {
 
   it('rejects options that cannot work, naming them', () => {
     assert.throws(() => createDnsPipeline({ node: '' }), /node: expected the host name/);
-    assert.throws(() => createDnsPipeline({ node: 'n', reorderWindowMs: -1 }), /reorderWindowMs: expected a number >= 0, got -1/);
+    assert.throws(
+      () => createDnsPipeline({ node: 'n', reorderWindowMs: -1 }),
+      /reorderWindowMs: expected a number >= 0, got -1/
+    );
     assert.throws(() => createDnsPipeline({ node: 'n', timeoutMs: 0 }), /timeoutMs: expected a positive number, got 0/);
   });
 });

@@ -1,6 +1,13 @@
 import type { DnsQueryRow } from '../../shared/schema';
 import { SYSTEM_CLOCK, type CaptureClock } from '../capture/capturePipeline';
-import { NO_ATTRIBUTION, NO_METADATA, type AttributeProcess, type LookupMetadata } from '../capture/connectionRow';
+import {
+  NO_ATTRIBUTION,
+  NO_CGROUP_ATTRIBUTION,
+  NO_METADATA,
+  type AttributeCgroup,
+  type AttributeProcess,
+  type LookupMetadata,
+} from '../capture/connectionRow';
 import { TimeOrderedQueue } from '../capture/timeOrderedQueue';
 import { decodeDnsMessage } from './dnsMessage';
 import { DnsNameMap, type DnsNameMapOptions, type DnsNameMapStats } from './dnsNameMap';
@@ -23,6 +30,8 @@ export interface DnsPacket {
   /** The sending process for a question sent in process context; absent or 0 otherwise. */
   readonly pid?: number;
   readonly comm?: string;
+  /** cgroup v2 id of the asking socket; names the container even after the asker exited. */
+  readonly cgroup?: number;
   readonly saddr: string;
   readonly sport: number;
   readonly daddr: string;
@@ -40,6 +49,8 @@ export interface DnsPipelineOptions {
   readonly node: string;
   /** pid -> comm and container: a ProcessInfoCache's get in production. */
   readonly attribute?: AttributeProcess;
+  /** Socket cgroup id -> container, tried before the pid: a CgroupIdIndex in production. */
+  readonly attributeCgroup?: AttributeCgroup;
   /** container id -> pod metadata, as the capture pipeline's. */
   readonly metadata?: LookupMetadata;
   readonly clock?: CaptureClock;
@@ -89,10 +100,15 @@ function nonNegative(value: number, what: string): number {
   return value;
 }
 
-function askerOf(p: DnsPacket, attribute: AttributeProcess): DnsAsker {
+/**
+ * The socket's cgroup first (it outlives short-lived askers such as dig), the pid for comm and as
+ * the fallback; the packet's own comm when the process is gone.
+ */
+function askerOf(p: DnsPacket, attribute: AttributeProcess, attributeCgroup: AttributeCgroup): DnsAsker {
   const pid = p.pid ?? 0;
   const known = pid > 0 ? attribute(pid) : NO_ATTRIBUTION(pid);
-  return { pid, comm: known.comm || (p.comm ?? ''), containerId: known.containerId };
+  const byCgroup = p.cgroup ? attributeCgroup(p.cgroup) : undefined;
+  return { pid, comm: known.comm || (p.comm ?? ''), containerId: byCgroup?.containerId ?? known.containerId };
 }
 
 export function createDnsPipeline(opts: DnsPipelineOptions): DnsPipeline {
@@ -101,10 +117,14 @@ export function createDnsPipeline(opts: DnsPipelineOptions): DnsPipeline {
   }
   const clock = opts.clock ?? SYSTEM_CLOCK;
   const attribute = opts.attribute ?? NO_ATTRIBUTION;
+  const attributeCgroup = opts.attributeCgroup ?? NO_CGROUP_ATTRIBUTION;
   const reorderWindowNs = nonNegative(opts.reorderWindowMs ?? 500, 'reorderWindowMs') * 1e6;
   const maxPending = opts.maxPending ?? 65_536;
   const pairing = new DnsPairing({ timeoutMs: opts.timeoutMs, maxPending });
-  const duplicates = new DuplicatePackets(nonNegative(opts.duplicateWindowMs ?? 10, 'duplicateWindowMs') * 1e6, maxPending);
+  const duplicates = new DuplicatePackets(
+    nonNegative(opts.duplicateWindowMs ?? 10, 'duplicateWindowMs') * 1e6,
+    maxPending
+  );
   const names = new DnsNameMap({ ...opts.names, now: () => clock.monotonicNs() / 1e6 });
   // Measured once: re-reading both clocks later would let wall-clock steps reorder rows.
   const offsetMs = clock.nowMs() - clock.monotonicNs() / 1e6;
@@ -159,7 +179,9 @@ export function createDnsPipeline(opts: DnsPipelineOptions): DnsPipeline {
         c.partial++;
       }
       // Attributed now, not when the packet leaves the queue: dig and friends exit at once.
-      const asker = message.qr ? askerOf(p, NO_ATTRIBUTION) : askerOf(p, attribute);
+      const asker = message.qr
+        ? askerOf(p, NO_ATTRIBUTION, NO_CGROUP_ATTRIBUTION)
+        : askerOf(p, attribute, attributeCgroup);
       const obs: DnsObservation = {
         ts: p.ts,
         protocol: p.protocol ?? 'udp',
