@@ -32,16 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_until() { # SECONDS COMMAND...
-	local seconds=$1
-	shift
-	for _ in $(seq $((seconds * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "dns lab: gave up after ${seconds}s waiting for: $*" >&2
-	return 1
-}
+# shellcheck source=../lab/wait_until.sh
+source "$here/../lab/wait_until.sh"
 
 # Runs COMMAND in namespace NS as the asker of NAMES (comma-separated), recording its pid: the
 # shell records $$ and then becomes the command.

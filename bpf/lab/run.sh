@@ -29,16 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_until() { # SECONDS COMMAND...
-	local seconds=$1
-	shift
-	for _ in $(seq $((seconds * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "lab: gave up after ${seconds}s waiting for: $*" >&2
-	return 1
-}
+# shellcheck source=wait_until.sh
+source "$here/wait_until.sh"
 
 [ -e /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 lab_down
