@@ -22,6 +22,7 @@ import {
   storedConnection,
   type StoredConnection,
 } from '../capture/storedConnections';
+import { until } from '../../src/agent/testing/until';
 
 /**
  * Identity end to end: the real agent (connections.bt, dns.bt, conntrack, the inventory source) on
@@ -84,13 +85,6 @@ ${entries.join('\n')}
 }
 
 /** Polls check until it holds; on timeout, fails with what() as it is then. */
-async function until(what: () => string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 test(
   'connections carry Service backends, pods by cgroup and by IP, and names from DNS and the inventory',
@@ -182,7 +176,8 @@ test(
       async () => {
         counts = (await Promise.all(expected.map(([local, protocol]) => rowsOf(local, protocol)))).map((r) => r.length);
         return counts.every((n) => n > 0);
-      }
+      },
+      { timeoutMs: 20_000, pollMs: 250 }
     );
     agent = undefined;
     const summary = await running.stop();

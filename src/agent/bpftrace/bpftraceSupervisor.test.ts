@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BpftraceProgram } from './bpftraceProgram';
 import { BpftraceSupervisor, type SupervisorEvent } from './bpftraceSupervisor';
+import { until } from '../testing/until';
 
 /**
  * The supervisor's own logic, with a shell script standing in for bpftrace so it runs anywhere:
@@ -37,22 +38,13 @@ chmodSync(fakeBpftrace, 0o755);
 function program(name: string, env: Record<string, string>): BpftraceProgram {
   const path = join(dir, `${name}.bt`);
   writeFileSync(path, 'BEGIN { } END { }\n');
-  return { path, flags: [], args: [], env: { RUNS: join(dir, `${name}.runs`), ...env }, minKernel: { release: '5.8', why: 'test' } };
-}
-
-function until(what: string, predicate: () => boolean, ms = 5000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      if (predicate()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > ms) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }
-    }, 10);
-  });
+  return {
+    path,
+    flags: [],
+    args: [],
+    env: { RUNS: join(dir, `${name}.runs`), ...env },
+    minKernel: { release: '5.8', why: 'test' },
+  };
 }
 
 test('a crash after attach is restarted after the backoff, with the gap and its reason; stop() delivers the SIGINT output', async () => {
@@ -90,7 +82,10 @@ test('a crash after attach is restarted after the backoff, with the gap and its 
   const stopped = supervisor.status();
   assert.equal(stopped.running, false);
   assert.equal(stopped.linesRead, 5);
-  assert.equal(stopped.bytesRead, lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
+  assert.equal(
+    stopped.bytesRead,
+    lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)
+  );
   assert.equal(stopped.restarts, 1);
 });
 
@@ -100,7 +95,10 @@ test('a first start that fails is an error from start(), not a restart loop', as
     bpftracePath: join(dir, 'no-such-bpftrace'),
     onLine: () => undefined,
   });
-  await assert.rejects(supervisor.start(), /^Error: bpftrace exited before attaching its probes \(could not run .*no-such-bpftrace: spawn .*ENOENT\)$/);
+  await assert.rejects(
+    supervisor.start(),
+    /^Error: bpftrace exited before attaching its probes \(could not run .*no-such-bpftrace: spawn .*ENOENT\)$/
+  );
   assert.equal(supervisor.status().restarts, 0);
   await assert.rejects(supervisor.start(), /already stopped; a supervisor starts once/);
 });
@@ -109,7 +107,12 @@ test('no attach announcement within the limit: killed and reported', async () =>
   const silent = join(dir, 'silent-bpftrace');
   writeFileSync(silent, '#!/bin/sh\nexec sleep 30\n');
   chmodSync(silent, 0o755);
-  const supervisor = new BpftraceSupervisor({ program: program('silent', {}), bpftracePath: silent, onLine: () => undefined, attachTimeoutMs: 300 });
+  const supervisor = new BpftraceSupervisor({
+    program: program('silent', {}),
+    bpftracePath: silent,
+    onLine: () => undefined,
+    attachTimeoutMs: 300,
+  });
   await assert.rejects(supervisor.start(), /^Error: bpftrace did not attach its probes within 300 ms$/);
   assert.equal(supervisor.status().running, false);
 });

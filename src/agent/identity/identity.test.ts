@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { connectionRow } from '../../store/sampleRows';
 import { createIdentity, type IdentityOptions } from './identity';
+import { until } from '../testing/until';
 
 /** The wiring of the sources, with files and a refused port; the enrichment has its own tests. */
 
@@ -30,14 +31,6 @@ function identityWith(options: Partial<IdentityOptions>) {
     ...options,
   });
   return { identity, lines };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 test('the inventory feeds metadataFor, enrichment and container_metadata rows', async () => {
@@ -123,7 +116,10 @@ current-context: x
   try {
     assert.equal(lines[0], 'Kubernetes metadata from http://127.0.0.1:1 for node node-a');
     assert.equal(identity.stats().kubernetesEndpoint, 'http://127.0.0.1:1');
-    await until(() => lines.some((l) => l.includes('ECONNREFUSED')), `the refused API in the log: ${lines.join('\n')}`);
+    await until(
+      () => `the refused API in the log: ${lines.join('\n')}`,
+      () => lines.some((l) => l.includes('ECONNREFUSED'))
+    );
     assert.match(
       lines.find((l) => l.includes('ECONNREFUSED'))!,
       /^Kubernetes API http:\/\/127\.0\.0\.1:1: watching .* failed \(ECONNREFUSED\); retrying in .*capture goes on/

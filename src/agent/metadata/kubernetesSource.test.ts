@@ -10,6 +10,7 @@ import nodes from './fixtures/eks/nodes.json';
 import pods from './fixtures/eks/pods.json';
 import replicasets from './fixtures/eks/replicasets.json';
 import services from './fixtures/eks/services.json';
+import { until } from '../testing/until';
 
 /*
  * There is no cluster here. The real @kubernetes/client-node talks HTTP to FakeKubernetesApi,
@@ -46,16 +47,6 @@ function kubeconfig(server: string): string {
     ].join('\n')
   );
   return path;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 test('list, add, modify, delete and a 410 Gone relist keep the index equal to the API', async () => {

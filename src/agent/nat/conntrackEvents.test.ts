@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNTRACK_ARGS, ConntrackEvents, type ConntrackEvent } from './conntrackEvents';
 import { NatTable } from './natTable';
+import { until } from '../testing/until';
 
 /**
  * ConntrackEvents' own logic with shell scripts standing in for conntrack, so it runs anywhere:
@@ -29,21 +30,6 @@ function sysctl(value: string): string {
   const path = join(dir, `events-${value}`);
   writeFileSync(path, `${value}\n`);
   return path;
-}
-
-function until(what: string, predicate: () => boolean, ms = 5000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      if (predicate()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > ms) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }
-    }, 10);
-  });
 }
 
 test('flows go into the table; other lines are counted by kind; stop ends it quietly', async (t) => {
