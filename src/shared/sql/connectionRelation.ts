@@ -45,6 +45,8 @@ const RAW_AS_ROLLUP: Record<keyof typeof connectionsRollupColumns, string> = {
 export const CONNECTION_RAW_ONLY = {
   remote_ip: 'remote_ip',
   remote_port: 'remote_port',
+  src_port: clientSide('local_port', 'remote_port'),
+  observer: 'node',
   src_ip: clientSide('local_ip', 'remote_ip'),
   dst_ip: clientSide('remote_ip', 'local_ip'),
   comm: 'comm',
@@ -57,12 +59,14 @@ const projection = Object.entries({ ...RAW_AS_ROLLUP, ...CONNECTION_RAW_ONLY })
   .map(([name, expr]) => (name === expr ? name : `${expr} AS ${name}`))
   .join(', ');
 
-const RELATIONS: Record<Tier, string> = {
-  raw: `(SELECT ${projection} FROM ${DATABASE}.${tables.connections.name}) AS c`,
-  minute: `${DATABASE}.${tables.connections_1m.name} AS c`,
-  hour: `${DATABASE}.${tables.connections_1h.name} AS c`,
+const TABLES: Record<Tier, string> = {
+  raw: tables.connections.name,
+  minute: tables.connections_1m.name,
+  hour: tables.connections_1h.name,
 };
 
-export function connectionRelation(tier: Tier): string {
-  return RELATIONS[tier];
+/** `database` must have passed databaseIdentifier (openScope sees to it). */
+export function connectionRelation(tier: Tier, database: string = DATABASE): string {
+  const table = `${database}.${TABLES[tier]}`;
+  return tier === 'raw' ? `(SELECT ${projection} FROM ${table}) AS c` : `${table} AS c`;
 }

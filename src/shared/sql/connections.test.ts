@@ -174,6 +174,8 @@ describe('connection raw relation', () => {
           out('packets_rx', 'packets_tx', 'dst_packets'),
         ].join(', ') +
         ", retransmits, resets, opened, state = 'failed' AS failed, state = 'closed' AS closed, if(rtt_us > 0, rtt_us, 0) AS rtt_sum_us, rtt_us > 0 AS rtt_samples, rtt_us AS rtt_max_us, remote_ip, remote_port, " +
+        out('local_port', 'remote_port', 'src_port') +
+        ', node AS observer, ' +
         [out('local_ip', 'remote_ip', 'src_ip'), out('remote_ip', 'local_ip', 'dst_ip')].join(', ') +
         ', comm, pid, ' +
         [
@@ -184,5 +186,24 @@ describe('connection raw relation', () => {
     );
     assert.equal(connectionRelation('minute'), 'netmon.connections_1m AS c');
     assert.equal(connectionRelation('hour'), 'netmon.connections_1h AS c');
+  });
+});
+
+describe('database option', () => {
+  const range = { fromMs: 1700000000000, toMs: 1700003600000 };
+  it('reads the configured database on every tier', () => {
+    const top = connectionsTop({ range, metrics: ['bytes'], database: 'fleet_b' });
+    assert.match(top.sql, /FROM fleet_b\.connections_1m AS c/);
+    assert.doesNotMatch(top.sql, /netmon\./);
+    const raw = connectionsTop({ range, metrics: ['bytes'], groupBy: ['comm'], database: 'fleet_b' });
+    assert.match(raw.sql, /FROM fleet_b\.connections\) AS c/);
+  });
+  it('rejects a database that is not a plain name, naming it', () => {
+    for (const bad of ['', 'a.b', 'x; DROP TABLE t', '`q`', '1db', 'a b', 'n\u0000']) {
+      assert.throws(
+        () => connectionsTop({ range, metrics: ['bytes'], database: bad }),
+        (e: Error) => e.message.startsWith(`database ${JSON.stringify(bad)}: expected a plain ClickHouse name`)
+      );
+    }
   });
 });

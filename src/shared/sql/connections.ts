@@ -39,6 +39,13 @@ export const CONNECTION_DIMENSIONS = {
   dst_port: dim('dst_port', PORT, 'Server port'),
   remote_ip: dim('remote_ip', IP, 'Peer IP as the observing side saw it (raw only)', true),
   remote_port: dim('remote_port', PORT, 'Peer port as the observing side saw it (raw only)', true),
+  src_port: dim(
+    'src_port',
+    PORT,
+    'Client port, usually ephemeral: with the IPs and dst_port it names one connection (raw only)',
+    true
+  ),
+  observer: dim('observer', STRING, 'Node whose agent reported the row (raw only)', true),
   src_ip: dim('src_ip', IP, 'Client IP (raw only)', true),
   dst_ip: dim('dst_ip', IP, 'Server IP (raw only)', true),
   comm: dim('comm', STRING, 'Command of the observing process (raw only)', true),

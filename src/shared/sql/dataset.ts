@@ -11,7 +11,7 @@ export interface Dataset<D extends string = string, M extends string = string> {
   readonly dimensions: Readonly<Record<D, Dimension>>;
   readonly metrics: Readonly<Record<M, Metric>>;
   /** FROM-clause text, aliased `c`, with the rollup's columns (and, on raw, the raw-only ones). */
-  relation(tier: Tier): string;
+  relation(tier: Tier, database: string): string;
   /** When one event is reported by several observers, how to count it once (see Reconcile). */
   readonly reconcile?: Reconcile;
 }

@@ -92,6 +92,7 @@ export interface DnsErrorShareOptions {
   readonly filters?: readonly DnsFilter[];
   readonly stepSeconds: number;
   readonly tier?: Tier;
+  readonly database?: string;
 }
 
 /**
@@ -115,6 +116,7 @@ export interface DnsDrilldownOptions {
   readonly qname: string;
   readonly filters?: readonly DnsFilter[];
   readonly limit?: number;
+  readonly database?: string;
 }
 
 /** One name in detail: who asks it, which resolvers answer, and what they answer (raw only). */
@@ -127,6 +129,7 @@ export function dnsNameDrilldown(opts: DnsDrilldownOptions): {
     range: opts.range,
     filters: [...(opts.filters ?? []), { dim: 'qname', op: 'eq', value: opts.qname } as const],
     limit: opts.limit,
+    database: opts.database,
   };
   return {
     clients: dnsTop({

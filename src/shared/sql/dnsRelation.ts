@@ -31,12 +31,14 @@ const projection = Object.entries(RAW_AS_ROLLUP)
   .concat(DNS_RAW_ONLY)
   .join(', ');
 
-const RELATIONS: Record<Tier, string> = {
-  raw: `(SELECT ${projection} FROM ${DATABASE}.${tables.dns_queries.name}) AS c`,
-  minute: `${DATABASE}.${tables.dns_1m.name} AS c`,
-  hour: `${DATABASE}.${tables.dns_1h.name} AS c`,
+const TABLES: Record<Tier, string> = {
+  raw: tables.dns_queries.name,
+  minute: tables.dns_1m.name,
+  hour: tables.dns_1h.name,
 };
 
-export function dnsRelation(tier: Tier): string {
-  return RELATIONS[tier];
+/** `database` must have passed databaseIdentifier (openScope sees to it). */
+export function dnsRelation(tier: Tier, database: string = DATABASE): string {
+  const table = `${database}.${TABLES[tier]}`;
+  return tier === 'raw' ? `(SELECT ${projection} FROM ${table}) AS c` : `${table} AS c`;
 }

@@ -48,3 +48,19 @@ export function inlineParams(query: BuiltQuery): string {
     return `CAST(${quoteLiteral(query.params[name])} AS ${type})`;
   });
 }
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * A database name someone configured (the app's config page, a CLI flag). Identifiers cannot be
+ * bound as parameters, so instead of quoting arbitrary text this admits only plain names, which
+ * need no quoting at all.
+ */
+export function databaseIdentifier(name: string): string {
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new Error(
+      `database ${JSON.stringify(name)}: expected a plain ClickHouse name (letters, digits, _; not starting with a digit; at most 64)`
+    );
+  }
+  return name;
+}

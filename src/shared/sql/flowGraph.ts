@@ -46,6 +46,7 @@ export interface FlowGraphOptions {
   readonly limit?: number;
   /** Pin the table instead of choosing by span (comparisons, tests). */
   readonly tier?: Tier;
+  readonly database?: string;
 }
 
 /**
@@ -55,7 +56,7 @@ export interface FlowGraphOptions {
  */
 export function flowGraphEdges(opts: FlowGraphOptions): BuiltQuery {
   lookup(LEVEL_KEYS, opts.level, 'flow graph level');
-  const scope = openScope(connectionDataset, opts.range, opts.filters ?? [], [], opts.tier);
+  const scope = openScope(connectionDataset, opts.range, opts.filters ?? [], [], opts.tier, opts.database);
   const metric = (name: string, metricName: ConnectionMetric) => ({
     name,
     sql: metricSql(connectionDataset, metricName, scope, 0),

@@ -1,5 +1,7 @@
+import { DATABASE } from '../schema';
 import { lookup, metricExpr, type Dimension } from './catalog';
 import type { Dataset } from './dataset';
+import { databaseIdentifier } from './escape';
 import { filterCondition, filterNeedsRaw, type Filter } from './filters';
 import { createBinder, type ParamBinder } from './params';
 import type { BuiltQuery } from './query';
@@ -28,7 +30,8 @@ export function openScope(
   range: TimeRange,
   filters: readonly Filter[],
   groupBy: readonly string[],
-  pinned?: Tier
+  pinned?: Tier,
+  database: string = DATABASE
 ): Scope {
   validateRange(range);
   const needsRaw = filterNeedsRaw(dataset, filters) || groupBy.some((d) => dimension(dataset, d).rawOnly);
@@ -46,7 +49,7 @@ export function openScope(
     `c.ts < fromUnixTimestamp64Milli(${binder.named('to_ms', 'Int64', aligned.toMs)}, 'UTC')`,
     ...filters.map((f) => filterCondition(dataset, f, binder)),
   ];
-  return { tier, binder, relation: dataset.relation(tier), conditions, range: aligned };
+  return { tier, binder, relation: dataset.relation(tier, databaseIdentifier(database)), conditions, range: aligned };
 }
 
 export function dimension(dataset: Dataset, name: string): Dimension {
@@ -134,6 +137,8 @@ export interface TopOptions<D extends string, M extends string> {
   readonly limit?: number;
   /** Pin the table instead of choosing by span (comparisons, tests); raw-only dimensions still need raw. */
   readonly tier?: Tier;
+  /** Where Netmon's tables live, when not in the default database. */
+  readonly database?: string;
 }
 
 /** Groups ranked by one metric, largest first; ties fall back to the group keys for a stable order. */
@@ -144,7 +149,7 @@ export function topQuery<D extends string, M extends string>(
   const groupBy = [...new Set(opts.groupBy ?? [])];
   const orderBy = opts.orderBy ?? firstMetric(dataset, opts.metrics);
   const names = opts.metrics.includes(orderBy) ? opts.metrics : [...opts.metrics, orderBy];
-  const scope = openScope(dataset, opts.range, opts.filters ?? [], groupBy, opts.tier);
+  const scope = openScope(dataset, opts.range, opts.filters ?? [], groupBy, opts.tier, opts.database);
   const spanSeconds = Math.ceil((scope.range.toMs - scope.range.fromMs) / 1000);
   const metrics = names.map((m) => ({ name: m, sql: metricSql(dataset, m, scope, spanSeconds) }));
   const limit = positiveInteger(opts.limit ?? 100, `${dataset.name} top limit`, MAX_ROWS);
@@ -175,6 +180,7 @@ export interface SeriesOptions<D extends string, M extends string> {
   readonly rankBy?: M;
   /** As in TopOptions. */
   readonly tier?: Tier;
+  readonly database?: string;
 }
 
 /** Metrics per time bucket (`time`, DateTime UTC), optionally one series per value of a dimension. */
@@ -192,7 +198,8 @@ export function seriesQuery<D extends string, M extends string>(
     opts.range,
     opts.filters ?? [],
     split.map((k) => k.name),
-    opts.tier
+    opts.tier,
+    opts.database
   );
   const step = seriesStepSeconds(opts.stepSeconds, scope.tier);
   const bucket = scope.binder.named('bucket_s', 'UInt32', step);
