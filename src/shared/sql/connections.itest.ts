@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore';
 import type { Store } from '../../store/store';
 import { connectionsSeries, connectionsTop } from './connections';
-import { flowGraphEdges, flowGraphNodes } from './flowGraph';
+import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, FLOW_LEVELS } from './flowGraph';
 import { inlineParams } from './escape';
 import type { BuiltQuery } from './query';
 import { CONNECTIONS, HOSTILE_STRINGS, HOUR, hostileConnections, MINUTE, T0, utcText } from './testFixtures';
@@ -264,6 +264,33 @@ describe('connection builders on the fixture', () => {
         [{ time: utcText(T0), bytes: 10580, bytes_per_s: 10580 / 3600, retransmits: 10 }],
         `tier ${tier}`
       );
+    }
+  });
+
+  it('a click filter selects exactly what the graph drew: each edge by its ends, each node by either side', async () => {
+    for (const level of FLOW_LEVELS) {
+      const edges = await run(flowGraphEdges({ range: HOUR_RANGE, level }));
+      assert.ok(edges.length >= 2, `level ${level} has edges to tell apart`);
+      for (const edge of edges) {
+        const filters = [
+          flowGroupFilter(level, 'src', String(edge.source)),
+          flowGroupFilter(level, 'dst', String(edge.target)),
+        ];
+        assert.deepEqual(
+          await run(flowGraphEdges({ range: HOUR_RANGE, level, filters })),
+          [edge],
+          `${level}: ${edge.id}`
+        );
+      }
+      for (const node of await run(flowGraphNodes({ range: HOUR_RANGE, level }))) {
+        const touching = edges.filter((e) => e.source === node.id || e.target === node.id);
+        const filters = [flowNodeFilter(level, String(node.id))];
+        assert.deepEqual(
+          await run(flowGraphEdges({ range: HOUR_RANGE, level, filters })),
+          touching,
+          `${level}: ${node.id}`
+        );
+      }
     }
   });
 

@@ -5,14 +5,29 @@ import { clickhouseType, validateValue } from './valueKinds';
 
 export type FilterValue = string | number;
 
-/** A condition on one dimension; values always travel as typed placeholders. */
+/**
+ * A condition on one dimension, values always travelling as typed placeholders; or `anyOf`, which
+ * holds when all filters of at least one of its lists hold (a flow-graph node is a group on
+ * either side of a connection).
+ */
 export type Filter<D extends string = string> =
   | { readonly dim: D; readonly op: 'eq' | 'neq'; readonly value: FilterValue }
-  | { readonly dim: D; readonly op: 'in' | 'notIn'; readonly values: readonly FilterValue[] };
+  | { readonly dim: D; readonly op: 'in' | 'notIn'; readonly values: readonly FilterValue[] }
+  | { readonly op: 'anyOf'; readonly anyOf: ReadonlyArray<ReadonlyArray<Filter<D>>> };
 
 const OPERATORS = { eq: '=', neq: '!=', in: 'IN', notIn: 'NOT IN' } as const;
 
 export function filterCondition(dataset: Dataset, filter: Filter, binder: ParamBinder): string {
+  if (filter.op === 'anyOf') {
+    const lists: unknown = (filter as { anyOf?: unknown }).anyOf;
+    if (!Array.isArray(lists) || lists.length === 0 || !lists.every((l) => Array.isArray(l) && l.length > 0)) {
+      throw new Error(`${dataset.name} filter anyOf: expected a non-empty list of non-empty filter lists`);
+    }
+    const alternatives = lists.map(
+      (list: readonly Filter[]) => `(${list.map((f) => filterCondition(dataset, f, binder)).join(' AND ')})`
+    );
+    return `(${alternatives.join(' OR ')})`;
+  }
   const dim = lookup(dataset.dimensions, filter.dim, `${dataset.name} filter dimension`);
   const operator = lookup(OPERATORS, filter.op, `operator in the filter on ${filter.dim}`);
   if (dim.groupOnly) {
@@ -33,5 +48,9 @@ export function filterCondition(dataset: Dataset, filter: Filter, binder: ParamB
 
 /** Filters may name raw-only dimensions, which decides the tier as much as grouping does. */
 export function filterNeedsRaw(dataset: Dataset, filters: readonly Filter[]): boolean {
-  return filters.some((f) => lookup(dataset.dimensions, f.dim, `${dataset.name} filter dimension`).rawOnly);
+  return filters.some((f) =>
+    f.op === 'anyOf'
+      ? Array.isArray(f.anyOf) && f.anyOf.some((list) => Array.isArray(list) && filterNeedsRaw(dataset, list))
+      : lookup(dataset.dimensions, f.dim, `${dataset.name} filter dimension`).rawOnly
+  );
 }

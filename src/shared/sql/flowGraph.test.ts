@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowGraphEdges, flowGraphNodes, type FlowLevel } from './flowGraph';
+import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, type FlowLevel } from './flowGraph';
 
 const RANGE = { fromMs: 1700000000000, toMs: 1700000000000 + 3600_000 };
 const TIME =
@@ -79,5 +79,34 @@ describe('flow graph', () => {
       () => flowGraphEdges({ range: RANGE, level: 'service' as FlowLevel }),
       /unknown flow graph level "service"; accepted: cluster, namespace, deployment, pod, node/
     );
+  });
+});
+
+describe('flow graph click filters', () => {
+  it('inverts the label: group, host:<node>, DNS name (server side) and external are the alternatives', () => {
+    const sql = flowGraphEdges({
+      range: RANGE,
+      level: 'deployment',
+      filters: [flowGroupFilter('deployment', 'src', 'shop/web'), flowGroupFilter('deployment', 'dst', 'external')],
+    }).sql;
+    assert.ok(
+      sql.includes(
+        '((c.src_namespace = {f0:String} AND c.src_deployment = {f1:String})) AND ((c.dst_deployment = {f2:String} AND c.dst_node = {f3:String} AND c.dst_dns_name = {f4:String}) OR (c.dst_deployment = {f5:String} AND c.dst_node = {f6:String} AND c.dst_dns_name = {f7:String}))'
+      ),
+      sql
+    );
+    const node = flowGraphEdges({ range: RANGE, level: 'node', filters: [flowNodeFilter('node', 'host:x')] });
+    assert.ok(
+      node.sql.includes(
+        '((c.src_node = {f0:String}) OR (c.dst_node = {f1:String}) OR (c.dst_node = {f2:String} AND c.dst_dns_name = {f3:String}))'
+      ),
+      node.sql
+    );
+    assert.deepEqual(Object.values(node.params).slice(2, 6), ['host:x', 'host:x', '', 'host:x']);
+  });
+
+  it('rejects an empty id and an unknown level', () => {
+    assert.throws(() => flowGroupFilter('deployment', 'src', ''), /expected a node id as the graph shows it, got ""/);
+    assert.throws(() => flowNodeFilter('planet' as FlowLevel, 'x'), /unknown flow graph level "planet"/);
   });
 });

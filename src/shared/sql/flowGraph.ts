@@ -1,5 +1,10 @@
 import { lookup } from './catalog';
-import { connectionDataset, type ConnectionFilter, type ConnectionMetric } from './connections';
+import {
+  connectionDataset,
+  type ConnectionDimension,
+  type ConnectionFilter,
+  type ConnectionMetric,
+} from './connections';
 import { aggregate, metricSql, MAX_ROWS, openScope, positiveInteger } from './groupedQuery';
 import type { BuiltQuery } from './query';
 import type { Tier, TimeRange } from './timeRange';
@@ -97,4 +102,52 @@ export function flowGraphNodes(opts: FlowGraphOptions): BuiltQuery {
     'ORDER BY id',
   ].join('\n');
   return { sql, params: edges.params };
+}
+
+type Side = 'src' | 'dst';
+
+/**
+ * The filter that selects the connections whose `side` carries graph label `id` at `level`: the
+ * inverse of sideLabel, so a click on a node or edge filters exactly what the graph drew. Every
+ * branch of the label that could have produced `id` is an alternative; a node name with dots and
+ * a DNS name look alike, so the label alone cannot choose between them.
+ */
+export function flowGroupFilter(level: FlowLevel, side: Side, id: string): ConnectionFilter {
+  return { op: 'anyOf', anyOf: labelBranches(level, side, id) };
+}
+
+/** A flow-graph node: the group on either side of a connection. */
+export function flowNodeFilter(level: FlowLevel, id: string): ConnectionFilter {
+  return { op: 'anyOf', anyOf: [...labelBranches(level, 'src', id), ...labelBranches(level, 'dst', id)] };
+}
+
+function labelBranches(level: FlowLevel, side: Side, id: string): ConnectionFilter[][] {
+  const keys = lookup(LEVEL_KEYS, level, 'flow graph level');
+  if (typeof id !== 'string' || id === '') {
+    throw new Error(`flow graph ${side} group: expected a node id as the graph shows it, got ${JSON.stringify(id)}`);
+  }
+  const eq = (column: string, value: string): ConnectionFilter => ({
+    dim: `${side}_${column}` as ConnectionDimension,
+    op: 'eq',
+    value,
+  });
+  const innermost = keys[keys.length - 1];
+  const branches: ConnectionFilter[][] = [];
+  if (keys.length === 1) {
+    branches.push([eq(innermost, id)]);
+  } else if (id.includes('/')) {
+    const cut = id.indexOf('/');
+    branches.push([eq(keys[0], id.slice(0, cut)), eq(innermost, id.slice(cut + 1))]);
+  }
+  const noGroup = [eq(innermost, ''), ...(level === 'node' ? [] : [eq('node', '')])];
+  if (level !== 'node' && id.startsWith('host:')) {
+    branches.push([eq(innermost, ''), eq('node', id.slice('host:'.length))]);
+  }
+  if (side === 'dst') {
+    branches.push([...noGroup, { dim: 'dst_dns_name', op: 'eq', value: id }]);
+  }
+  if (id === EXTERNAL) {
+    branches.push([...noGroup, ...(side === 'dst' ? [{ dim: 'dst_dns_name', op: 'eq', value: '' } as const] : [])]);
+  }
+  return branches;
 }
