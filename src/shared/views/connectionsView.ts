@@ -1,5 +1,4 @@
-import type { ConnectionDimension, ConnectionFilter } from '../sql/connections';
-import { connectionsSeries, connectionsTop } from '../sql/connections';
+import { connectionsSeries, connectionsTop, type ConnectionDimension, type ConnectionFilter } from '../sql/connections';
 import { lookup } from '../sql/catalog';
 import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, type FlowLevel } from '../sql/flowGraph';
 import type { BuiltQuery } from '../sql/query';
