@@ -5,6 +5,7 @@ import type { Store } from '../../store/store';
 import { connectionsSeries, connectionsTop } from './connections';
 import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, FLOW_LEVELS } from './flowGraph';
 import { inlineParams } from './escape';
+import { expandConditionalAll, expandMacros } from './macros';
 import type { BuiltQuery } from './query';
 import { CONNECTIONS, HOSTILE_STRINGS, HOUR, hostileConnections, MINUTE, T0, utcText } from './testFixtures';
 import type { Tier } from './timeRange';
@@ -402,6 +403,12 @@ describe('connection builders with hostile values', () => {
       const expected = [{ dst_pod: `pod-${i}`, bytes: i + 1 }];
       assert.deepEqual(await run(q), expected, JSON.stringify(value));
       assert.deepEqual(await run({ sql: inlineParams(q), params: {} }), expected, `inlined ${JSON.stringify(value)}`);
+      // What a datasource does to the text next: the backend's macros and $__conditionalAll.
+      const expanded = expandMacros(
+        expandConditionalAll(inlineParams(q), () => true),
+        { from: HOUR_RANGE.fromMs, to: HOUR_RANGE.toMs, intervalMs: 60_000 }
+      );
+      assert.deepEqual(await run({ sql: expanded, params: {} }), expected, `expanded ${JSON.stringify(value)}`);
     }
   });
 

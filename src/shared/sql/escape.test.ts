@@ -14,12 +14,31 @@ describe('quoteLiteral', () => {
     assert.equal(quoteLiteral(''), "''");
   });
 
+  it('hides $ and [ from Grafana template and macro expansion', () => {
+    assert.equal(
+      quoteLiteral('$ns ${ns} [[ns]] $__timeFilter(ts)'),
+      "'\\x24ns \\x24{ns} \\x5b\\x5bns]] \\x24__timeFilter(ts)'"
+    );
+  });
+
   it('never leaves an unescaped quote or a raw control character in a hostile string', () => {
     for (const s of HOSTILE_STRINGS) {
       const body = quoteLiteral(s).slice(1, -1);
       const unescaped = body.replace(/\\(\\|'|x[0-9a-f]{2})/g, '');
       assert.doesNotMatch(unescaped, /['\\\u0000-\u001f\u007f]/, JSON.stringify(s));
     }
+  });
+
+  it('leaves nothing for Grafana template interpolation to rewrite in a hostile string', () => {
+    // Grafana's variableRegex (public/app/features/variables/utils.ts).
+    const variable = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\${(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?}/;
+    for (const s of HOSTILE_STRINGS) {
+      assert.doesNotMatch(quoteLiteral(s), variable, JSON.stringify(s));
+    }
+    assert.ok(
+      HOSTILE_STRINGS.some((s) => variable.test(s)),
+      'the fixture carries variable syntax'
+    );
   });
 
   it('renders numbers, booleans and arrays; rejects non-finite numbers', () => {

@@ -24,9 +24,12 @@ export function quoteLiteral(value: ParamValue): string {
 /**
  * ClickHouse string literal. Backslash and quote are escaped, and every control character becomes
  * \xHH so that NUL, newlines or a terminal escape cannot end a line in a log or confuse a parser.
+ * `$` and `[` become \xHH too: Grafana's template service replaces `$var`, `${var}` and `[[var]]`
+ * anywhere in a datasource query's text, string literals included, so a value carrying them would
+ * otherwise be rewritten after it was quoted.
  */
 function quoteString(s: string): string {
-  const body = s.replace(/[\\'\u0000-\u001f\u007f]/g, (ch) =>
+  const body = s.replace(/[\\'\u0000-\u001f\u007f$[]/g, (ch) =>
     ch === '\\' || ch === "'" ? `\\${ch}` : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`
   );
   return `'${body}'`;

@@ -15,7 +15,7 @@ export function utcText(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Strings that break naive quoting: quotes, backslashes, comments, control characters, unicode. */
+/** Strings that break naive quoting: quotes, backslashes, comments, control characters, Grafana variables and macros, unicode. */
 export const HOSTILE_STRINGS = [
   "x'); DROP TABLE netmon.connections; --",
   "O'Brien",
@@ -27,6 +27,7 @@ export const HOSTILE_STRINGS = [
   'nul\u0000byte',
   'esc\u001b[31m',
   '{f0:String}',
+  "$__timeFilter(ts) ${src_namespace} [[dst_pod]] $__all'",
   'ünïcødé ✓ 日本 🙂',
   '',
 ];
