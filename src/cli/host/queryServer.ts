@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../../store/store';
 import { BadQueryRequest, handleDsQuery } from './queryEndpoint';
 
 /** Dashboards send a few KB of SQL; anything near this is not a Grafana request. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -32,14 +32,13 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function route(store: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  if (path !== '/api/ds/query') {
-    send(res, 404, { message: `no route ${path}; this server answers POST /api/ds/query` });
-    return;
-  }
+/**
+ * The standalone host's data door: Grafana's POST /api/ds/query on the given store, for the plugin
+ * code running in a browser. Bad bodies get 400/413 with a message saying what was expected.
+ */
+export async function answerDsQuery(store: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') {
-    send(res, 405, { message: `${req.method} /api/ds/query: expected POST with a JSON body` });
+    sendJson(res, 405, { message: `${req.method} /api/ds/query: expected POST with a JSON body` });
     return;
   }
   let body: unknown;
@@ -50,26 +49,16 @@ async function route(store: Store, req: IncomingMessage, res: ServerResponse): P
       error instanceof TooLarge
         ? `request body is over ${MAX_BODY_BYTES} bytes; expected a Grafana /api/ds/query body`
         : `request body is not JSON (${error instanceof Error ? error.message : String(error)}); expected a Grafana /api/ds/query body`;
-    send(res, error instanceof TooLarge ? 413 : 400, { message });
+    sendJson(res, error instanceof TooLarge ? 413 : 400, { message });
     return;
   }
   try {
-    send(res, 200, await handleDsQuery(store, body));
+    sendJson(res, 200, await handleDsQuery(store, body));
   } catch (error) {
     if (error instanceof BadQueryRequest) {
-      send(res, 400, { message: error.message });
+      sendJson(res, 400, { message: error.message });
     } else {
-      send(res, 500, { message: error instanceof Error ? error.message : String(error) });
+      sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     }
   }
-}
-
-/**
- * The standalone host's data door: Grafana's /api/ds/query on the given store, for the plugin
- * code running in a browser. Call listen(port, '127.0.0.1') on the result; nothing else is served.
- */
-export function createQueryServer(store: Store): Server {
-  return createServer((req, res) => {
-    void route(store, req, res);
-  });
 }

@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { closeHost, createHostServer, listenHost, type HostServerOptions } from '../../src/cli/host/hostServer';
+import { DATASOURCE_UID } from '../../src/host/hostSettings';
+import { DATABASE } from '../../src/shared/schema';
+
+/** The system's Chromium; browsers are never downloaded. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const ARTIFACTS_DIR = join(__dirname, '../artifacts');
+
+/**
+ * Why browser tests cannot run here, or undefined when they can. Under CI=true a missing browser
+ * is a failure, not a skip: the caller passes this to assert instead of test's `skip`.
+ */
+export function browserUnavailable(): string | undefined {
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `${CHROMIUM_PATH} is missing (install chromium; browsers are never downloaded)`;
+}
+
+/** The host server on an ephemeral 127.0.0.1 port, serving the built dist-host/ bundle. */
+export interface RunningHost {
+  server: Server;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startHost(
+  options: Omit<HostServerOptions, 'settings'> & Partial<HostServerOptions>
+): Promise<RunningHost> {
+  const server = createHostServer({ settings: { datasourceUid: DATASOURCE_UID, database: DATABASE }, ...options });
+  const baseUrl = await listenHost(server, 0);
+  return { server, baseUrl, close: () => closeHost(server) };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * One browser page on the host, recording what went wrong in it: uncaught exceptions and console
+ * errors, so a test can assert the page stayed clean and print them when it did not.
+ */
+export class HostPage {
+  readonly pageErrors: string[] = [];
+  readonly consoleErrors: string[] = [];
+
+  private constructor(
+    readonly page: Page,
+    readonly baseUrl: string
+  ) {
+    page.on('pageerror', (err) => this.pageErrors.push(err.stack ?? err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') {
+        this.consoleErrors.push(msg.text());
+      }
+    });
+  }
+
+  static async open(browser: Browser, baseUrl: string): Promise<HostPage> {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    return new HostPage(page, baseUrl);
+  }
+
+  /** Loads an app path (e.g. /a/netmon-network-app/dns) and waits for the page header. */
+  async goto(path: string): Promise<void> {
+    await this.page.goto(this.baseUrl + path);
+    await this.page.getByTestId('data-testid host-page-title').waitFor({ timeout: 30_000 });
+  }
+
+  pageTitle(): Promise<string> {
+    return this.page.getByTestId('data-testid host-page-title').innerText();
+  }
+
+  /** A panel by its title, as Grafana's PanelChrome labels it (data-testid "data-testid Panel header <title>"). */
+  panel(title: string) {
+    return this.page.getByTestId(`data-testid Panel header ${title}`);
+  }
+
+  /** Problems the page reported, one per line, for an assertion message. */
+  problems(): string {
+    return [...this.pageErrors.map((e) => `pageerror: ${e}`), ...this.consoleErrors.map((e) => `console: ${e}`)].join(
+      '\n'
+    );
+  }
+
+  /** Saves a full-page PNG under e2e/artifacts/ and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const path = join(ARTIFACTS_DIR, `${name}.png`);
+    await this.page.screenshot({ path, fullPage: true });
+    return path;
+  }
+
+  close(): Promise<void> {
+    return this.page.close();
+  }
+}
