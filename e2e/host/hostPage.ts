@@ -49,6 +49,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+const MISSING_ASSET = /\/public\/(fonts|build\/img\/icons)\//;
+
 /**
  * One browser page on the host, recording what went wrong in it: uncaught exceptions and console
  * errors, so a test can assert the page stayed clean and print them when it did not.
@@ -56,6 +58,8 @@ export async function launchBrowser(): Promise<Browser> {
 export class HostPage {
   readonly pageErrors: string[] = [];
   readonly consoleErrors: string[] = [];
+  /** Grafana assets @grafana/ui asks for that no npm package ships (Inter fonts, some icons). */
+  readonly missingAssets: string[] = [];
 
   private constructor(
     readonly page: Page,
@@ -63,8 +67,14 @@ export class HostPage {
   ) {
     page.on('pageerror', (err) => this.pageErrors.push(err.stack ?? err.message));
     page.on('console', (msg) => {
-      if (msg.type() === 'error') {
-        this.consoleErrors.push(msg.text());
+      if (msg.type() !== 'error') {
+        return;
+      }
+      const url = msg.location().url;
+      if (msg.text().startsWith('Failed to load resource') && MISSING_ASSET.test(url)) {
+        this.missingAssets.push(url);
+      } else {
+        this.consoleErrors.push(url ? `${msg.text()} (${url})` : msg.text());
       }
     });
   }

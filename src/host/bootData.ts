@@ -3,6 +3,7 @@ import type { BootData, DataSourceInstanceSettings } from '@grafana/data';
 declare global {
   interface Window {
     grafanaBootData?: BootData;
+    __grafana_public_path__?: string;
   }
 }
 

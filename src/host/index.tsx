@@ -11,6 +11,8 @@ async function boot(container: HTMLElement): Promise<void> {
   }
   const settings = readHostSettings(await res.json());
   window.grafanaBootData = bootData(clickHouseInstanceSettings(settings.datasourceUid));
+  // Where @grafana/ui looks for its icons; the server maps /public/ to the bundle.
+  window.__grafana_public_path__ = '/public/';
   const { startHost } = await import(/* webpackChunkName: "app" */ './startHost');
   startHost(settings, container);
 }

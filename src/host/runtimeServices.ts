@@ -1,4 +1,5 @@
 import {
+  EventBusSrv,
   standardEditorsRegistry,
   type DataSourceApi,
   type DataSourceInstanceSettings,
@@ -6,6 +7,7 @@ import {
 } from '@grafana/data';
 import {
   config,
+  setAppEvents,
   setBackendSrv,
   setDataSourceSrv,
   setEchoSrv,
@@ -81,4 +83,6 @@ export function installRuntimeServices(): void {
   setPanelDataErrorView(NoData);
   setPluginPage(HostPluginPage);
   setEchoSrv(new FakeEchoSrv());
+  // Grafana's app-wide event bus; panels publish hover and refresh events on it.
+  setAppEvents(new EventBusSrv());
 }

@@ -37,11 +37,13 @@ const config = (env: Record<string, unknown> = {}): Configuration => ({
           },
         },
       },
-      // Grafana's ESM packages import their siblings without file extensions.
-      { test: /\.m?js$/, resolve: { fullySpecified: false } },
+      // Grafana's .mjs files import CommonJS packages by their default export (react-custom-scrollbars-2,
+      // ...), which only the __esModule-aware interop of 'javascript/auto' resolves, as Grafana's own
+      // build does; they also import siblings without file extensions.
+      { test: /\.mjs$/, type: 'javascript/auto', resolve: { fullySpecified: false } },
       // plugin-compat probes @grafana/runtime for newer APIs (`typeof x === 'function'`); a missing
-      // export is the expected answer there, not a build error.
-      { test: /@grafana[\\/]plugin-compat[\\/]/, type: 'javascript/auto', parser: { exportsPresence: false } },
+      // export is the expected answer there, not a problem.
+      { test: /@grafana[\\/]plugin-compat[\\/]/, parser: { exportsPresence: false } },
       { test: /\.css$/, use: ['style-loader', 'css-loader'] },
       { test: /\.(png|jpe?g|gif|svg|woff2?|eot|ttf|otf)$/, type: 'asset/resource' },
     ],
@@ -61,7 +63,15 @@ const config = (env: Record<string, unknown> = {}): Configuration => ({
       'grafana-runtime-esm': runtimeEsm,
     },
   },
-  plugins: [new CopyWebpackPlugin({ patterns: [{ from: 'host/index.html', to: 'index.html' }] })],
+  plugins: [
+    new CopyWebpackPlugin({
+      patterns: [
+        { from: 'host/index.html', to: 'index.html' },
+        // @grafana/ui's Icon fetches SVGs from <public path>build/img/icons/, where Grafana serves them.
+        { from: path.join(root, 'node_modules/@grafana/ui/dist/public/img/icons'), to: 'build/img/icons' },
+      ],
+    }),
+  ],
 });
 
 export default config;
