@@ -77,16 +77,22 @@ function exists(p) {
 
 // Both plugins must come out of one build: the app and its nested flow-graph panel.
 const DIST_FILES = ['module.js', 'plugin.json', 'panels/flowgraph/module.js', 'panels/flowgraph/plugin.json'];
+// The standalone host's page and entry, which `netmon up` serves and the browser tests load.
+const DIST_HOST_FILES = ['index.html', 'host.js'];
 
 const suites = {
   // First, so the unit tests also check the built dist/plugin.json files.
   build: () => {
     const built = check('npm', ['run', '--silent', 'build']);
-    const missing = DIST_FILES.filter((f) => !exists(join(root, 'dist', f)));
+    const hostBuilt = check('npm', ['run', '--silent', 'build:host']);
+    const missing = [
+      ...DIST_FILES.map((f) => join('dist', f)),
+      ...DIST_HOST_FILES.map((f) => join('dist-host', f)),
+    ].filter((f) => !exists(join(root, f)));
     if (missing.length > 0) {
-      return { passed: 0, failed: 1, note: `dist/ lacks ${missing.join(', ')}` };
+      return { passed: 0, failed: 1, note: `missing build output: ${missing.join(', ')}` };
     }
-    return built;
+    return { passed: built.passed + hostBuilt.passed, failed: built.failed + hostBuilt.failed };
   },
   typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
   lint: () => check('npm', ['run', '--silent', 'lint']),

@@ -7,7 +7,14 @@ import { runNetmon } from './runNetmon';
 
 const expectedFlags: Record<string, string[]> = {
   '': ['--data-dir <dir>', '--clickhouse-url <url>', '(env: CLICKHOUSE_URL)', '--version', 'up', 'migrate', 'sql'],
-  up: ['--interval <seconds>', '--duration <seconds>', '--no-ui', '--sink <sink>', '"clickhouse", "vector"'],
+  up: [
+    '--interval <seconds>',
+    '--duration <seconds>',
+    '--no-ui',
+    '--ui-port <port>',
+    '--sink <sink>',
+    '"clickhouse", "vector"',
+  ],
   migrate: ['--ttl-raw-days <days>', '--ttl-minute-days <days>', '--ttl-hour-days <days>'],
   sql: ['<query>', '--format <format>', '"table", "tsv", "json"', 'or - to read it from stdin'],
 };

@@ -12,6 +12,15 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** A TCP port to listen on; 0 asks the system for any free one. */
+export function listenPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) {
+    throw new InvalidArgumentError(`expected a port in [0, 65535] (0 = any free port), got "${value}".`);
+  }
+  return n;
+}
+
 /** Seconds may be fractional (a test wants a short --interval); zero and negatives make no sense. */
 export function positiveSeconds(value: string): number {
   const n = Number(value);

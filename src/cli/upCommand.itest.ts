@@ -60,7 +60,7 @@ test(
       lines.find((l) => l.startsWith('netmon up: holding')) ?? '',
       /^netmon up: holding embedded:\S+; capturing with \S*bpftrace every 1s$/
     );
-    assert.ok(!run.stdout.includes('UI is not served'), '--no-ui drops the note');
+    assert.ok(!run.stdout.includes('UI: '), '--no-ui serves no UI');
     const statusLines = lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:]+Z {2}probes 20\/20 {2}events /.test(l));
     // A write after each of bpftrace's 1 s flushes that is ready before the 4 s are up (at least 3:
     // its tick's phase is its own), and the final one at the stop.
@@ -135,5 +135,88 @@ test('--sink vector says it arrives with the fleet pipeline; a fractional --inte
   assert.equal(
     interval.stderr,
     `error: option '--interval <seconds>' argument '1.5' is invalid. expected a positive whole number, got "1.5".\n`
+  );
+});
+
+test(
+  'up --ui-port 0 serves the UI on 127.0.0.1 while it captures and prints its URL',
+  { skip: skipWithoutBpftrace, timeout: 120_000 },
+  async () => {
+    assertBpftraceAvailable();
+    const child = startNetmon([
+      'up',
+      '--duration',
+      '4',
+      '--interval',
+      '1',
+      '--ui-port',
+      '0',
+      '--data-dir',
+      join(work, 'ui'),
+    ]);
+    const done = finished(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString('utf8');
+        const m = /^UI: (\S+)$/m.exec(seen);
+        if (m) {
+          resolve(m[1]);
+        }
+      });
+      void done.then((r) => reject(new Error(`netmon up exited (${r.code}) before printing the UI:\n${r.stderr}`)));
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/a\/netmon-network-app\/connections$/);
+    const settings = await fetch(new URL('/api/host/settings', url));
+    assert.deepEqual(await settings.json(), { datasourceUid: 'netmon-clickhouse', database: DATABASE });
+    const query = await fetch(new URL('/api/ds/query', url), {
+      method: 'POST',
+      body: JSON.stringify({
+        from: '0',
+        to: '1',
+        queries: [{ refId: 'A', rawSql: `SELECT count() AS n FROM ${DATABASE}.connections` }],
+      }),
+    });
+    assert.equal(((await query.json()) as { results: { A: { status: number } } }).results.A.status, 200);
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+  }
+);
+
+test(
+  'a UI port in use is one error naming the port and the flags around it, and a non-zero exit',
+  { skip: skipWithoutBpftrace, timeout: 60_000 },
+  async () => {
+    assertBpftraceAvailable();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = await runNetmon([
+        'up',
+        '--duration',
+        '1',
+        '--ui-port',
+        String(port),
+        '--data-dir',
+        join(work, 'busy'),
+      ]);
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        `error: cannot serve the UI: 127.0.0.1:${port} is already in use; pick another port with --ui-port N (0 = any free port) or skip the UI with --no-ui\n`
+      );
+    } finally {
+      taken.close();
+    }
+  }
+);
+
+test('--ui-port outside [0, 65535] is a usage error naming the range', async () => {
+  const run = await runNetmon(['up', '--ui-port', '70000', '--data-dir', join(work, 'v')]);
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.stderr,
+    `error: option '--ui-port <port>' argument '70000' is invalid. expected a port in [0, 65535] (0 = any free port), got "70000".\n`
   );
 });

@@ -5,13 +5,16 @@ import { DEFAULT_DNS_TIMEOUT_SECONDS } from '../agent/dnsCapture';
 import { LiveStatus } from '../agent/status/liveStatus';
 import { migrate } from '../store/migrate';
 import { openForCli } from '../store/openForCli';
-import { positiveInteger, positiveSeconds } from './optionParsers';
+import type { Store } from '../store/store';
+import { serveUi, type RunningUi } from './host/serveUi';
+import { listenPort, positiveInteger, positiveSeconds } from './optionParsers';
 import { storeOptionsOf } from './storeOptions';
 
 interface UpFlags {
   interval: number;
   duration?: number;
   ui: boolean;
+  uiPort: number;
   sink: 'clickhouse' | 'vector';
   dnsPorts: number[];
   dnsTimeout: number;
@@ -32,6 +35,11 @@ export function addUpCommand(program: Command): void {
       )
     )
     .option('--no-ui', 'do not serve the local UI')
+    .addOption(
+      new Option('--ui-port <port>', 'port of the local UI on 127.0.0.1 (0 = any free port)')
+        .argParser(listenPort)
+        .default(3000)
+    )
     .addOption(new Option('--sink <sink>', 'where records go').choices(['clickhouse', 'vector']).default('clickhouse'))
     .addOption(
       new Option(
@@ -83,8 +91,10 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
   const log = (line: string) => live.log(`netmon up: ${line}`);
   const store = await openForCli(storeOptionsOf(cmd));
   let agent: Agent | undefined;
+  let ui: RunningUi | undefined;
   try {
     await migrate(store, { onProgress: (line) => live.log(line) });
+    ui = flags.ui ? await startUi(store, flags.uiPort, log) : undefined;
     agent = await startAgent({
       store,
       intervalSeconds: flags.interval,
@@ -96,8 +106,8 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
       onInterval: (report) => live.show(report),
     });
     console.log(`netmon up: holding ${store.description}; capturing with ${bpftracePath} every ${flags.interval}s`);
-    if (flags.ui) {
-      console.log('netmon up: the local UI is not served yet (it arrives with issue 5); --no-ui skips this note');
+    if (ui) {
+      console.log(`UI: ${ui.url}`);
     }
     if (flags.duration !== undefined) {
       stop.after(flags.duration);
@@ -112,8 +122,18 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
   } finally {
     // Only after a failure: stop bpftrace before the store it writes to goes away.
     await agent?.stop().catch(() => undefined);
+    await ui?.close();
     await store.close();
   }
+}
+
+/** The UI on the store `up` holds; a taken port says which flags get around it. */
+async function startUi(store: Store, port: number, log: (line: string) => void): Promise<RunningUi> {
+  const ui = await serveUi(store, port);
+  if (!ui.built) {
+    log('the UI is not built: run `npm run build:host` (npm start does), then reload the page');
+  }
+  return ui;
 }
 
 /** dns.bt takes a fixed number of extra ports; 53 is always watched. */

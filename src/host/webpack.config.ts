@@ -54,6 +54,8 @@ const config = (env: Record<string, unknown> = {}): Configuration => ({
     splitChunks: false,
   },
   performance: { hints: false },
+  // Quiet on success: the bundle has over a hundred chunks (locales, editors) nobody needs listed.
+  stats: 'errors-warnings',
   resolve: {
     extensions: ['.js', '.jsx', '.ts', '.tsx'],
     modules: [path.join(root, 'src'), 'node_modules'],
