@@ -2,6 +2,10 @@ export const testIds = {
   app: {
     unconfigured: 'data-testid app-unconfigured',
   },
+  notice: {
+    error: 'data-testid netmon-notice-error',
+    empty: 'data-testid netmon-notice-empty',
+  },
   appConfig: {
     database: 'data-testid ac-database',
     submit: 'data-testid ac-submit-form',

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useMemo } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { SceneApp, useSceneApp } from '@grafana/scenes';
 import { AppRootProps } from '@grafana/data';
@@ -7,11 +7,12 @@ import { readAppSettings } from '../../appSettings';
 import { PLUGIN_CONFIG_URL, ROUTES } from '../../constants';
 import { connectionsPage } from '../../pages/Connections/connectionsPage';
 import { dnsPage } from '../../pages/Dns/dnsPage';
+import { pageSettings, type PageSettings } from '../../pages/pageSettings';
 import { testIds } from '../testIds';
 
-function getSceneApp() {
+function getSceneApp(settings: PageSettings) {
   return new SceneApp({
-    pages: [connectionsPage, dnsPage],
+    pages: [connectionsPage(settings), dnsPage(settings)],
     urlSyncOptions: {
       updateUrlOnInit: true,
       createBrowserHistorySteps: true,
@@ -20,8 +21,14 @@ function getSceneApp() {
 }
 
 function App({ meta }: AppRootProps) {
-  const scene = useSceneApp(getSceneApp);
-  const { datasourceUid } = readAppSettings(meta.jsonData);
+  const settings = readAppSettings(meta.jsonData);
+  const { datasourceUid, database } = settings;
+  // useSceneApp keeps one app per factory: a new factory only when the settings change.
+  const factory = useMemo(
+    () => () => getSceneApp(pageSettings({ datasourceUid, database })),
+    [datasourceUid, database]
+  );
+  const scene = useSceneApp(factory);
 
   return (
     <>

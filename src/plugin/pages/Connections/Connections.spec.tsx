@@ -1,0 +1,97 @@
+import { screen, waitFor } from '@testing-library/react';
+import { fakeGrafana, renderApp, type Answer } from '../../testing/fakeServices';
+import { testIds } from '../../components/testIds';
+
+const PAGE = '/connections';
+
+const FLOWS = [
+  { src_deployment: 'web', dst_deployment: 'api', bytes_src: 1500, bytes_dst: 7600, retransmits: 3, bytes: 9100 },
+  { src_deployment: '', dst_deployment: 'api', bytes_src: 100, bytes_dst: 200, retransmits: 0, bytes: 300 },
+];
+
+/** Answers by what the SQL asks, so a test reads as "the page asked X and showed Y". */
+const answer: Answer = (q) => {
+  if (q.refId === 'flows') {
+    return FLOWS;
+  }
+  if (q.refId === 'values') {
+    return q.rawSql.includes('GROUP BY src_namespace') ? [{ src_namespace: 'shop', bytes: 1 }] : [];
+  }
+  return [];
+};
+
+describe('Connections page', () => {
+  test('shows the top flows grouped by deployment on both sides, from the minute rollup', async () => {
+    const grafana = fakeGrafana(answer);
+    renderApp(PAGE);
+
+    const table = await screen.findByTestId('panel Top flows');
+    await waitFor(() => expect(table).toHaveTextContent('src_deployment=web dst_deployment=api bytes_src=1500'));
+    const sql = grafana.lastSql('flows');
+    expect(sql).toContain('FROM netmon.connections_1m AS c');
+    expect(sql).toMatch(/GROUP BY src_deployment, dst_deployment\nORDER BY bytes DESC/);
+    expect(screen.getByTestId('panel Flow graph')).toBeInTheDocument();
+    expect(screen.getByTestId('panel Throughput')).toBeInTheDocument();
+  });
+
+  test('a namespace picked in the URL filters every query, quoted by the one escaping path', async () => {
+    const grafana = fakeGrafana(answer);
+    renderApp(`${PAGE}?var-src_namespace=shop&var-dst_namespace=${encodeURIComponent("it's")}`);
+
+    await waitFor(() =>
+      expect(grafana.lastSql('flows')).toContain("c.src_namespace IN CAST(['shop'] AS Array(String))")
+    );
+    for (const refId of ['flows', 'throughput', 'retransmits', 'failures', 'graphEdges', 'graphNodes']) {
+      expect(grafana.lastSql(refId)).toContain("c.dst_namespace IN CAST(['it\\'s'] AS Array(String))");
+    }
+  });
+
+  test('the group-by picker drives the columns; remote IP reads the raw table', async () => {
+    const grafana = fakeGrafana(answer);
+    renderApp(`${PAGE}?var-group_by=remote_ip&var-group_by=remote_port`);
+
+    await waitFor(() => expect(grafana.lastSql('flows')).toContain('GROUP BY remote_ip, remote_port'));
+    expect(grafana.lastSql('flows')).toContain('FROM netmon.connections) AS c');
+  });
+
+  test('a graph click (var-group) filters the page to that node on either side', async () => {
+    const grafana = fakeGrafana(answer);
+    renderApp(`${PAGE}?var-group=shop%2Fweb`);
+
+    await waitFor(() =>
+      expect(grafana.lastSql('flows')).toContain(
+        "((c.src_namespace = CAST('shop' AS String) AND c.src_deployment = CAST('web' AS String))"
+      )
+    );
+  });
+
+  test('an unknown group-by column is named, with the accepted ones, instead of a spinner', async () => {
+    fakeGrafana(answer);
+    renderApp(`${PAGE}?var-group_by=planet`);
+
+    expect(await screen.findByTestId(testIds.notice.error)).toHaveTextContent(
+      'unknown group-by column "planet"; accepted: src_cluster, src_namespace'
+    );
+  });
+
+  test('an unreachable datasource shows an error state', async () => {
+    fakeGrafana((q) => {
+      if (q.refId === 'flows') {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
+      }
+      return [];
+    });
+    renderApp(PAGE);
+
+    expect(await screen.findByTestId(testIds.notice.error)).toHaveTextContent('ECONNREFUSED');
+  });
+
+  test('an empty range explains itself', async () => {
+    fakeGrafana(() => []);
+    renderApp(PAGE);
+
+    const notice = await screen.findByTestId(testIds.notice.empty);
+    expect(notice).toHaveTextContent('No connections in this time range');
+    expect(notice).toHaveTextContent('netmon up');
+  });
+});
