@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { addMigrateCommand } from './migrateCommand';
 import { addSqlCommand } from './sqlCommand';
 import { addStoreOptions } from './storeOptions';
+import { addSynthCommand } from './synthCommand';
 import { addUpCommand } from './upCommand';
 
 /** The `netmon` command line (DESIGN.md, "The command line"). */
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   addUpCommand(program);
   addMigrateCommand(program);
   addSqlCommand(program);
+  addSynthCommand(program);
   return program;
 }
