@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { closeHost, createHostServer, listenHost, type HostServerOptions } from '../../src/cli/host/hostServer';
 import { DATASOURCE_UID } from '../../src/host/hostSettings';
+import appJson from '../../src/plugin.json';
 import { DATABASE } from '../../src/shared/schema';
 
 /** The system's Chromium; browsers are never downloaded. */
@@ -18,6 +20,35 @@ export function browserUnavailable(): string | undefined {
   return existsSync(CHROMIUM_PATH)
     ? undefined
     : `${CHROMIUM_PATH} is missing (install chromium; browsers are never downloaded)`;
+}
+
+/** Where the app's pages live in the host, as in Grafana: /a/<plugin id>. */
+export const APP_PATH = `/a/${appJson.id}`;
+
+/**
+ * Builds dist-host/ when it is missing or older than its sources (scripts/ensureHost.mjs), so a
+ * browser test always loads the code under test; costs nothing when the bundle is fresh.
+ */
+export function ensureHostBuilt(): void {
+  const build = spawnSync(process.execPath, [join(__dirname, '../../scripts/ensureHost.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) {
+    throw new Error(`building dist-host (node scripts/ensureHost.mjs) failed:\n${build.stdout}${build.stderr}`);
+  }
+}
+
+/** A page of the app with its URL state: time range (epoch ms) and variables, repeated for multi-values. */
+export function appPath(
+  route: string,
+  range: { fromMs: number; toMs: number },
+  variables: Record<string, string | readonly string[]> = {}
+): string {
+  const query = new URLSearchParams({ from: String(range.fromMs), to: String(range.toMs) });
+  for (const [name, value] of Object.entries(variables)) {
+    for (const v of typeof value === 'string' ? [value] : value) {
+      query.append(`var-${name}`, v);
+    }
+  }
+  return `${APP_PATH}/${route}?${query}`;
 }
 
 /** The host server on an ephemeral 127.0.0.1 port, serving the built dist-host/ bundle. */
@@ -49,6 +80,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** The aria-label of PanelChrome's loading bar, shown while a panel's query runs. */
+const LOADING_BAR = 'Panel loading bar';
 const MISSING_ASSET = /\/public\/(fonts|build\/img\/icons)\//;
 
 /**
@@ -97,6 +130,34 @@ export class HostPage {
   /** A panel by its title, as Grafana's PanelChrome labels it (data-testid "data-testid Panel header <title>"). */
   panel(title: string) {
     return this.page.getByTestId(`data-testid Panel header ${title}`);
+  }
+
+  /**
+   * Waits until the page's queries are answered and no panel shows its loading bar, so what the
+   * DOM holds is the data, not a spinner.
+   */
+  async waitForPanels(timeoutMs = 30_000): Promise<void> {
+    await this.page.waitForLoadState('networkidle', { timeout: timeoutMs });
+    // A string expression: this file is type-checked without the DOM library.
+    await this.page.waitForFunction(`document.querySelector('[aria-label="${LOADING_BAR}"]') === null`, null, {
+      timeout: timeoutMs,
+    });
+  }
+
+  /**
+   * The rows of a table panel as the person sees them: one object per row, keyed by the column
+   * headers' text, with each cell's displayed (formatted) text.
+   */
+  async tableRows(title: string): Promise<Array<Record<string, string>>> {
+    const table = this.panel(title).getByRole('table');
+    const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
+    const rows = await table.getByRole('row').filter({ has: this.page.getByRole('cell') }).all();
+    return Promise.all(
+      rows.map(async (row) => {
+        const cells = await row.getByRole('cell').allInnerTexts();
+        return Object.fromEntries(cells.map((text, i) => [headers[i], text.trim()]));
+      })
+    );
   }
 
   /** Problems the page reported, one per line, for an assertion message. */

@@ -1,6 +1,5 @@
 import {
   EventBusSrv,
-  standardEditorsRegistry,
   type DataSourceApi,
   type DataSourceInstanceSettings,
   type DataSourceRef,
@@ -27,7 +26,7 @@ import { ClickHouseDataSource } from './clickHouseDataSource';
 import { HostPluginPage } from './HostPluginPage';
 import { NoData } from './panels/NoData';
 import { panelImportUtils } from './panels/panelPlugins';
-import { registerStandardFieldConfigs } from './panels/standardFieldConfigs';
+import { registerStandardEditors, registerStandardFieldConfigs } from './panels/standardOptions';
 import { createRunRequest } from './runRequest';
 import { sceneTemplateSrv } from './templateSrv';
 
@@ -70,9 +69,8 @@ function singleDataSourceSrv(settings: DataSourceInstanceSettings): DataSourceSr
  */
 export function installRuntimeServices(): void {
   initializeLoggersRegistry();
+  registerStandardEditors();
   registerStandardFieldConfigs();
-  // Option editors are never shown; an empty registry keeps option builders from failing lookups.
-  standardEditorsRegistry.setInit(() => []);
   const settings = Object.values(config.datasources)[0];
   initDataSourceInstanceSettings(config.datasources, config.defaultDatasource);
   setBackendSrv(fetchBackendSrv);

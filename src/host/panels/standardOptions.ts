@@ -1,5 +1,6 @@
 import {
   dataLinksOverrideProcessor,
+  standardEditorsRegistry,
   displayNameOverrideProcessor,
   FieldType,
   identityOverrideProcessor,
@@ -26,6 +27,31 @@ function property(
 }
 
 const isNumber = (field: Field) => field.type === FieldType.number;
+
+/** Every editor id @grafana/data's option builders look up (addSliderInput → 'slider', ...). */
+const EDITOR_IDS = [
+  'boolean',
+  'color',
+  'dashboard-uid',
+  'field-name',
+  'multi-select',
+  'number',
+  'radio',
+  'select',
+  'slider',
+  'strings',
+  'text',
+  'timezone',
+  'unit',
+];
+
+/**
+ * Panels declare their options through builders that fetch each editor from this registry, so it
+ * must know every id even though the host never shows an editor.
+ */
+export function registerStandardEditors(): void {
+  standardEditorsRegistry.setInit(() => EDITOR_IDS.map((id) => ({ id, name: id, editor: noEditor })));
+}
 
 /**
  * The standard field options (Grafana core's getAllStandardFieldConfigs, data side only). Without
