@@ -151,7 +151,10 @@ export class HostPage {
   async tableRows(title: string): Promise<Array<Record<string, string>>> {
     const table = this.panel(title).getByRole('table');
     const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-    const rows = await table.getByRole('row').filter({ has: this.page.getByRole('cell') }).all();
+    const rows = await table
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('cell') })
+      .all();
     return Promise.all(
       rows.map(async (row) => {
         const cells = await row.getByRole('cell').allInnerTexts();

@@ -1,9 +1,4 @@
-import {
-  EventBusSrv,
-  type DataSourceApi,
-  type DataSourceInstanceSettings,
-  type DataSourceRef,
-} from '@grafana/data';
+import { EventBusSrv, type DataSourceApi, type DataSourceInstanceSettings, type DataSourceRef } from '@grafana/data';
 import {
   config,
   setAppEvents,
