@@ -20,7 +20,8 @@ const config = (env: Record<string, unknown> = {}): Configuration => ({
     chunkFilename: '[name].[contenthash:8].js',
     clean: true,
   },
-  cache: { type: 'filesystem', buildDependencies: { config: [__filename] } },
+  // Its own cache: the plugin build's default name would make the two evict each other.
+  cache: { type: 'filesystem', name: 'netmon-host', buildDependencies: { config: [__filename] } },
   module: {
     rules: [
       {
