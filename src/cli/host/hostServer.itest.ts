@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Store } from '../../store/store';
 import { openTestStore } from '../../store/testStore';
 import { closeHost, createHostServer, listenHost, PortInUse, UI_START_PATH } from './hostServer';
-import { MAX_BODY_BYTES } from './queryServer';
+import { MAX_BODY_BYTES } from './dsQueryRoute';
 
 let store: Store;
 let server: Server;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import appJson from '../../plugin.json';
 import { HOST_SETTINGS_PATH, type HostSettings } from '../../host/hostSettings';
 import type { Store } from '../../store/store';
-import { answerDsQuery, sendJson } from './queryServer';
+import { answerDsQuery, sendJson } from './dsQueryRoute';
 import { fileUnder, sendFile } from './staticFiles';
 
 /** Where `npm run build:host` writes the browser bundle (src/host/webpack.config.ts). */
