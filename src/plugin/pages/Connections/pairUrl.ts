@@ -13,5 +13,5 @@ export const pairVariable = (dim: string) => `pair_${dim}`;
  */
 export function pairUrl(groupBy: readonly string[]): string {
   const pair = groupBy.map((dim) => `&var-${pairVariable(dim)}=\${__data.fields.${dim}:percentencode}`).join('');
-  return `${prefixRoute(PAIR_ROUTE)}?\${__url.params}${pair}`;
+  return `${prefixRoute(PAIR_ROUTE)}\${__url.params}${pair}`;
 }
