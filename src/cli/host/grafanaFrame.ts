@@ -19,11 +19,14 @@ export interface ClickHouseJson {
   data: Array<Record<string, unknown>>;
 }
 
-/** Nullable(...) and LowCardinality(...) say how a value is stored, not what it is. */
+/**
+ * Nullable(...), LowCardinality(...) and SimpleAggregateFunction(fn, T) (a rollup's max column)
+ * say how a value is stored, not what it is.
+ */
 function baseType(chType: string): { base: string; nullable: boolean } {
   let base = chType;
   let nullable = false;
-  for (let m; (m = /^(Nullable|LowCardinality)\((.*)\)$/.exec(base));) {
+  for (let m; (m = /^(Nullable|LowCardinality|SimpleAggregateFunction)\((?:\w+, )?(.*)\)$/.exec(base));) {
     nullable ||= m[1] === 'Nullable';
     base = m[2];
   }

@@ -108,6 +108,20 @@ test('a table query keeps its rows, strings as strings and 64-bit integers as nu
   ]);
 });
 
+test("a rollup's SimpleAggregateFunction column is a number, as the datasource's driver reads it", async () => {
+  const sql = `SELECT max(rtt_max_us) AS rtt_max, toTypeName(any(rtt_max_us)) AS stored FROM netmon.connections_1m WHERE $__timeFilter(ts)`;
+  const frame = frameOf((await handleDsQuery(store, { ...RANGE, queries: [query('S', sql)] })).results.S);
+  assert.match(String(frame.data.values[1][0]), /^SimpleAggregateFunction\(max, UInt32\)$/);
+  const rows = await handleDsQuery(store, {
+    ...RANGE,
+    queries: [query('R', 'SELECT any(rtt_max_us) AS rtt_max FROM netmon.connections_1m WHERE $__timeFilter(ts)')],
+  });
+  assert.deepEqual(
+    frameOf(rows.results.R).schema.fields.map((f) => [f.name, f.type]),
+    [['rtt_max', 'number']]
+  );
+});
+
 test("a failing query answers 400 with ClickHouse's first line under its refId only", async () => {
   const res = await handleDsQuery(store, {
     ...RANGE,

@@ -2,6 +2,9 @@ export const testIds = {
   app: {
     unconfigured: 'data-testid app-unconfigured',
   },
+  pair: {
+    heading: 'data-testid netmon-pair-heading',
+  },
   notice: {
     error: 'data-testid netmon-notice-error',
     empty: 'data-testid netmon-notice-empty',

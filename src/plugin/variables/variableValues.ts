@@ -1,16 +1,21 @@
-import { sceneGraph, type SceneObject } from '@grafana/scenes';
-
-const ALL = '$__all';
+import { MultiValueVariable, sceneGraph, type SceneObject } from '@grafana/scenes';
 
 /**
  * What a builder needs of a variable: its picked values, [] meaning "no filter" (All, nothing
- * picked, or an empty text box). A variable the scene does not have is a programming error.
+ * picked, or an empty text box). All must be asked for by name: getValue() then lists every
+ * option, which would filter out the groups the options leave out (like '').
  */
 export function variableValues(object: SceneObject, name: string): string[] {
-  const value = lookup(object, name).getValue();
+  const variable = lookup(object, name);
+  if (variable instanceof MultiValueVariable && variable.hasAllValue()) {
+    return [];
+  }
+  const value = variable.getValue();
   const list = Array.isArray(value) ? value : [value];
-  const strings = list.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number').map(String);
-  return strings.includes(ALL) ? [] : strings.filter((v) => v !== '');
+  return list
+    .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
+    .map(String)
+    .filter((v) => v !== '');
 }
 
 export function variableText(object: SceneObject, name: string): string {

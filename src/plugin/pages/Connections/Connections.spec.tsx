@@ -24,12 +24,15 @@ describe('Connections page', () => {
   test('shows the top flows grouped by deployment on both sides, from the minute rollup', async () => {
     const grafana = fakeGrafana(answer);
     renderApp(PAGE);
+    await waitFor(() => expect(grafana.sent.some((q) => q.rawSql.includes('GROUP BY src_namespace'))).toBe(true));
 
     const table = await screen.findByTestId('panel Top flows');
     await waitFor(() => expect(table).toHaveTextContent('src_deployment=web dst_deployment=api bytes_src=1500'));
     const sql = grafana.lastSql('flows');
     expect(sql).toContain('FROM netmon.connections_1m AS c');
     expect(sql).toMatch(/GROUP BY src_deployment, dst_deployment\nORDER BY bytes DESC/);
+    // All is no filter: listing the options would drop the groups they leave out (like '').
+    expect(sql).not.toContain(' IN ');
     expect(screen.getByTestId('panel Flow graph')).toBeInTheDocument();
     expect(screen.getByTestId('panel Throughput')).toBeInTheDocument();
   });
@@ -63,6 +66,20 @@ describe('Connections page', () => {
         "((c.src_namespace = CAST('shop' AS String) AND c.src_deployment = CAST('web' AS String))"
       )
     );
+  });
+
+  test('the pair drill-down names the pair and lists its single connections from raw', async () => {
+    const grafana = fakeGrafana(answer);
+    renderApp('/connections/pair?var-pair_src_deployment=web&var-pair_dst_deployment=');
+
+    expect(await screen.findByTestId(testIds.pair.heading)).toHaveTextContent(
+      'src deployment = web → dst deployment = (none)'
+    );
+    await waitFor(() => expect(grafana.lastSql('connections')).toContain('FROM netmon.connections) AS c'));
+    const sql = grafana.lastSql('connections');
+    expect(sql).toContain("c.src_deployment = CAST('web' AS String) AND c.dst_deployment = CAST('' AS String)");
+    expect(sql).toContain('GROUP BY observer, direction, pid, comm, src_ip, src_port, dst_ip, dst_port, protocol');
+    expect(grafana.lastSql('rtt')).toContain('rtt_max_us');
   });
 
   test('an unknown group-by column is named, with the accepted ones, instead of a spinner', async () => {

@@ -31,7 +31,6 @@ export function connectionsScene(settings: PageSettings): EmbeddedScene {
       body: PanelBuilders.timeseries()
         .setTitle(title)
         .setUnit(unit)
-        .setNoValue('No connections')
         .setData(runner([refId]))
         .build(),
     });
@@ -55,7 +54,10 @@ export function connectionsScene(settings: PageSettings): EmbeddedScene {
           direction: 'column',
           $data: runner(['flows']),
           children: [
-            new SceneFlexItem({ body: new DataNotice({ what: 'connections', emptyHint: EMPTY_HINT }) }),
+            new SceneFlexItem({
+              ySizing: 'content',
+              body: new DataNotice({ what: 'connections', emptyHint: EMPTY_HINT }),
+            }),
             new SceneFlexItem({ minHeight: 360, body: flowsTable() }),
           ],
         }),

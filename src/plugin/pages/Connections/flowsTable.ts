@@ -29,7 +29,7 @@ const TITLES: Record<string, string> = {
 
 /** The busiest flows; each group cell links to the drill-down of its row's pair of groups. */
 export function flowsTable(): VizPanel {
-  const builder = PanelBuilders.table().setTitle('Top flows').setNoValue('No flows in this range');
+  const builder = PanelBuilders.table().setTitle('Top flows');
   builder.setOption('cellHeight', 'sm' as never);
   for (const [field, unit] of Object.entries(UNITS)) {
     builder.setOverrides((o) => o.matchFieldsWithName(field).overrideUnit(unit));

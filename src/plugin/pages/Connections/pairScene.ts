@@ -6,6 +6,7 @@ import { BuiltQueryRunner } from '../../queries/BuiltQueryRunner';
 import { pageFrame } from '../pageFrame';
 import type { PageSettings } from '../pageSettings';
 import { connectionsVariables, GROUP_BY, readView, VIEW_VARIABLES } from './connectionsVariables';
+import { PairHeading } from './PairHeading';
 import { pairVariable } from './pairUrl';
 
 const PAIR_VARIABLES = Object.keys(GROUP_BY_CHOICES).map(pairVariable);
@@ -53,6 +54,7 @@ export function pairScene(settings: PageSettings): EmbeddedScene {
     new SceneFlexLayout({
       direction: 'column',
       children: [
+        new SceneFlexItem({ ySizing: 'content', body: new PairHeading({}) }),
         new SceneFlexLayout({
           direction: 'row',
           children: [
@@ -66,6 +68,7 @@ export function pairScene(settings: PageSettings): EmbeddedScene {
           $data: runner(['connections']),
           children: [
             new SceneFlexItem({
+              ySizing: 'content',
               body: new DataNotice({
                 what: 'connections for this pair',
                 emptyHint: `Widen the time range, or go back and pick another row (grouped by ${GROUP_BY}).`,

@@ -47,6 +47,7 @@ export function dnsNameScene(settings: PageSettings): EmbeddedScene {
           $data: runner(['series']),
           children: [
             new SceneFlexItem({
+              ySizing: 'content',
               body: new DataNotice({
                 what: 'questions for this name',
                 emptyHint: 'Check the name (lower case, no trailing dot) or widen the time range.',

@@ -70,7 +70,10 @@ export function dnsScene(settings: PageSettings): EmbeddedScene {
           direction: 'column',
           $data: runner(['totals']),
           children: [
-            new SceneFlexItem({ body: new DataNotice({ what: 'DNS questions', emptyHint: EMPTY_HINT }) }),
+            new SceneFlexItem({
+              ySizing: 'content',
+              body: new DataNotice({ what: 'DNS questions', emptyHint: EMPTY_HINT }),
+            }),
             new SceneFlexLayout({
               direction: 'row',
               children: [
