@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 
 // semver ships no types and @types/semver is not installed; these two calls are all the test needs.
@@ -92,6 +92,8 @@ const GRAFANA_DEPENDENCY_PATTERN =
 const PLUGIN_DEPENDENCY_REQUIRED = ['id', 'name', 'type', 'version'];
 const PLUGIN_DEPENDENCY_ID_PATTERN = /^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource|secretsmanager)$/;
 const PLUGIN_DEPENDENCY_TYPES = ['app', 'datasource', 'panel', 'secretsmanager'];
+const DASHBOARD_SOURCE = 'provisioning/dashboards/netmon';
+
 // schema: includes.items.properties.type.enum and .role.enum.
 const INCLUDE_TYPES = ['dashboard', 'page', 'panel', 'datasource', 'secretsmanager'];
 const INCLUDE_ROLES = ['Admin', 'Editor', 'Viewer'];
@@ -242,7 +244,8 @@ function includeProblems(include: unknown, i: number, plugin: Json, target: Targ
     problems.push(...nestedPanelProblems(path, name, plugin, target, where));
   }
   if (type === 'dashboard') {
-    const file = join(dirname(target.file), path);
+    // The build copies the provisioned dashboards into dist/dashboards (webpack.config.ts).
+    const file = target.built ? join(dirname(target.file), path) : join(DASHBOARD_SOURCE, basename(path));
     if (!/^dashboards\/[^/]+\.json$/.test(path)) {
       problems.push(`${where}.path: expected dashboards/<name>.json, got "${path}"`);
     } else if (!existsSync(join(ROOT, file))) {
