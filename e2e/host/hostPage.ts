@@ -133,8 +133,9 @@ export class HostPage {
   }
 
   /**
-   * Waits until the page's queries are answered and no panel shows its loading bar, so what the
-   * DOM holds is the data, not a spinner.
+   * After a load: waits until the network is quiet and no panel shows its loading bar. Panels
+   * that a later in-page change (a click, a variable) sends back to their queries may still be
+   * on their old data when this returns, so reads after one retry until they settle.
    */
   async waitForPanels(timeoutMs = 30_000): Promise<void> {
     await this.page.waitForLoadState('networkidle', { timeout: timeoutMs });
