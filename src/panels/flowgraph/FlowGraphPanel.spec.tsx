@@ -147,6 +147,16 @@ describe('FlowGraphPanel', () => {
       { 'var-group': null, 'var-src_deployment': 'web', 'var-dst_deployment': 'api' },
       true
     );
+
+    // The thinnest edge is still a 10 px target: its transparent band takes the click.
+    fireEvent.click(screen.getByText('postgres-0'));
+    const thin = screen.getAllByTestId(testIds.edge)[2];
+    const band = thin.previousElementSibling as Element;
+    expect(band.getAttribute('stroke')).toBe('transparent');
+    expect(Number(band.getAttribute('stroke-width'))).toBeGreaterThanOrEqual(10);
+    expect(Number(thin.getAttribute('stroke-width'))).toBeLessThan(10);
+    fireEvent.click(band);
+    expect(partial.mock.lastCall?.[0]['var-group']).toBeNull();
   });
 
   test('hides node labels when the option is off', () => {

@@ -9,6 +9,9 @@ import { FlowGraphOptions } from './options';
 import { FlowSelection } from './selection';
 import { testIds } from './testIds';
 
+/** Pixels of pointer target across an edge, whatever its drawn width. */
+const HIT_WIDTH = 10;
+
 const NODE_RADIUS = 8;
 const MIN_EDGE_WIDTH = 1;
 // Room for the node's circle and two lines of text (title, stat) below it.
@@ -75,20 +78,33 @@ export function FlowGraphView({ graph, width, height, options, thresholds, onSel
 
   const edgeLayer = useMemo(
     () => (
-      <g strokeOpacity={0.7} strokeLinecap="round">
+      <g strokeLinecap="round">
         {geometry.edges.map((g, i) => (
-          <line
-            key={graph.edges[i].id}
-            data-testid={testIds.edge}
-            data-kind="edge"
-            data-index={i}
-            x1={g.x1}
-            y1={g.y1}
-            x2={g.x2}
-            y2={g.y2}
-            stroke={colors[g.severity]}
-            strokeWidth={g.width}
-          />
+          <g key={graph.edges[i].id}>
+            {/* A thin edge is hard to hit: a transparent band at least HIT_WIDTH wide takes the pointer. */}
+            <line
+              data-kind="edge"
+              data-index={i}
+              x1={g.x1}
+              y1={g.y1}
+              x2={g.x2}
+              y2={g.y2}
+              stroke="transparent"
+              strokeWidth={Math.max(HIT_WIDTH, g.width)}
+            />
+            <line
+              data-testid={testIds.edge}
+              data-kind="edge"
+              data-index={i}
+              x1={g.x1}
+              y1={g.y1}
+              x2={g.x2}
+              y2={g.y2}
+              stroke={colors[g.severity]}
+              strokeOpacity={0.7}
+              strokeWidth={g.width}
+            />
+          </g>
         ))}
       </g>
     ),
