@@ -1,4 +1,3 @@
-// Belongs beside src/host/runRequest.ts; it lives here until tsconfig.node.json type-checks src/host/**/*.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -11,7 +10,7 @@ import {
   type PanelData,
 } from '@grafana/data';
 import { lastValueFrom, NEVER, Observable, of, throwError, toArray } from 'rxjs';
-import { createRunRequest } from '../../src/host/runRequest';
+import { createRunRequest } from './runRequest';
 
 const runRequest = createRunRequest((err) => ({ message: err instanceof Error ? err.message : String(err) }));
 
