@@ -38,7 +38,6 @@ const MIN_SCREENSHOT_BYTES = 20_000;
 const GROUP_BY = ['src_deployment', 'dst_deployment'];
 
 const dir = mkdtempSync(join(tmpdir(), 'netmon-pages-e2e-'));
-const agentLog: string[] = [];
 let store: Store | undefined;
 let host: RunningHost | undefined;
 let browser: Browser | undefined;
@@ -51,7 +50,7 @@ before(async () => {
   assert.equal(missing, undefined, `CI=true and this machine lacks ${missing}`);
   ensureHostBuilt();
   store = await openTestStore();
-  shop = await captureShop(store, dir, (line) => agentLog.push(line));
+  shop = await captureShop(store, dir);
   host = await startHost({ store });
   browser = await launchBrowser();
 });

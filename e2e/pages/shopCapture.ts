@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startAgent } from '../../src/agent/agent';
 import { until } from '../../src/agent/testing/until';
 import { startDnsServer, usePodResolver } from '../../src/lab/dnsServer';
-import { createLab, type Lab } from '../../src/lab/lab';
+import { createLab } from '../../src/lab/lab';
 import type { Pod } from '../../src/lab/pod';
 import type { TcpTruth } from '../../src/lab/trafficTruth';
 import { DATABASE } from '../../src/shared/schema';
@@ -79,8 +79,6 @@ export interface ShopCapture {
   readonly flows: readonly FlowTruth[];
   /** The run's DNS names by outcome, as stored (lower case, no trailing dot). */
   readonly dns: Readonly<Record<DnsOutcome, readonly string[]>>;
-  /** Command name of the TCP clients, as the drill-down lists it. */
-  readonly clientComm: string;
 }
 
 /**
@@ -126,13 +124,13 @@ async function storedCount(store: Store, sql: string, params: QueryParams): Prom
  * Runs the scenario under the real agent into `store` and tears the lab down again; `workDir`
  * holds the inventory file. Stops the agent before returning, so every row is written.
  */
-export async function captureShop(store: Store, workDir: string, log: (line: string) => void): Promise<ShopCapture> {
+export async function captureShop(store: Store, workDir: string): Promise<ShopCapture> {
   const fromMs = Date.now();
-  let lab: Lab | undefined;
+  const logs: string[] = [];
+  const lab = await createLab();
   let removeResolver: (() => void) | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    lab = await createLab();
     const pods = {} as Record<PodName, Pod>;
     for (const name of Object.keys(WORKLOADS) as PodName[]) {
       pods[name] = await lab.addPod({ name, namespace: WORKLOADS[name].namespace });
@@ -155,16 +153,15 @@ export async function captureShop(store: Store, workDir: string, log: (line: str
       intervalSeconds: 1,
       dnsTimeoutSeconds: DNS_TIMEOUT_SECONDS,
       metadata: { inventoryPath },
-      log,
+      log: (line) => logs.push(line),
     });
     cleanups.push(() => agent.stop());
 
-    const labRef = lab;
     const flows = await Promise.all(
       EXCHANGES.map(async ({ from, to, count, up, down }): Promise<FlowTruth> => {
         const clients: TcpTruth[] = [];
         for (let i = 0; i < count; i++) {
-          const c = await labRef.runClient(pods[from], {
+          const c = await lab.runClient(pods[from], {
             to: { ip: pods[to].ip, port: servers[to].port },
             upload: up,
             download: down,
@@ -174,7 +171,7 @@ export async function captureShop(store: Store, workDir: string, log: (line: str
         }
         if (from === 'web' && to === 'api') {
           for (let i = 0; i < REFUSED_FROM_WEB_TO_API; i++) {
-            const c = await labRef.runClient(pods.web, { to: { ip: pods.api.ip, port: CLOSED_PORT } });
+            const c = await lab.runClient(pods.web, { to: { ip: pods.api.ip, port: CLOSED_PORT } });
             assert.equal(c.outcome, 'refused', `web -> api:${CLOSED_PORT} should be refused: ${c.error}`);
             clients.push(c);
           }
@@ -205,7 +202,8 @@ export async function captureShop(store: Store, workDir: string, log: (line: str
     const clientConnections = flows.reduce((n, f) => n + f.clients.length, 0);
     const counts = { questions: 0, connections: 0 };
     await until(
-      () => `every question and client connection stored (so far ${JSON.stringify(counts)})`,
+      () =>
+        `every question and client connection stored (so far ${JSON.stringify(counts)}; agent: ${logs.join(' | ')})`,
       async () => {
         counts.questions = await storedCount(
           store,
@@ -225,13 +223,14 @@ export async function captureShop(store: Store, workDir: string, log: (line: str
     );
     cleanups.pop();
     const summary = await agent.stop();
-    assert.equal(summary.rowsDropped, 0, 'the agent dropped rows');
-    return { fromMs, toMs: Date.now() + 1_000, flows, dns, clientComm: flows[0].clients[0].comm };
+    assert.equal(summary.rowsDropped, 0, `the agent dropped rows: ${logs.join(' | ')}`);
+    // Every row is stamped at or before the agent stopped.
+    return { fromMs, toMs: Date.now(), flows, dns };
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch(() => undefined);
     }
     removeResolver?.();
-    await lab?.close();
+    await lab.close();
   }
 }
