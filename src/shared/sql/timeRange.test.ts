@@ -6,8 +6,10 @@ const H = 3600_000;
 const T = 1700000000000;
 
 describe('tier choice', () => {
-  it('minute up to and including 6 h, hour beyond, raw whenever a raw-only column is needed', () => {
-    assert.equal(chooseTier({ fromMs: T, toMs: T + 1000 }, false), 'minute');
+  it('raw up to 5 min, minute up to and including 6 h, hour beyond, raw whenever a raw-only column is needed', () => {
+    assert.equal(chooseTier({ fromMs: T, toMs: T + 1000 }, false), 'raw');
+    assert.equal(chooseTier({ fromMs: T, toMs: T + 300_000 }, false), 'raw');
+    assert.equal(chooseTier({ fromMs: T, toMs: T + 300_001 }, false), 'minute');
     assert.equal(chooseTier({ fromMs: T, toMs: T + 6 * H }, false), 'minute');
     assert.equal(chooseTier({ fromMs: T, toMs: T + 6 * H + 1 }, false), 'hour');
     assert.equal(chooseTier({ fromMs: T, toMs: T + 24 * H }, false), 'hour');

@@ -15,6 +15,13 @@ export const TIER_SECONDS: Record<Tier, number> = { raw: 1, minute: 60, hour: 36
 /** Longest window answered from the minute rollup; longer ones read the hour rollup. */
 export const MINUTE_TIER_MAX_SPAN_MS = 6 * 3600 * 1000;
 
+/**
+ * Windows this short read raw: a few minute buckets would draw a chart of one or two points, and
+ * none inside a window shorter than a minute that starts mid-minute (a bucket is stamped with its
+ * start). Five minutes of raw rows stay a small, time-ordered read.
+ */
+export const RAW_TIER_MAX_SPAN_MS = 5 * 60 * 1000;
+
 export function validateRange(range: TimeRange): void {
   const { fromMs, toMs } = range;
   if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0 || fromMs >= toMs) {
@@ -24,13 +31,14 @@ export function validateRange(range: TimeRange): void {
 
 /**
  * Rollups lose the columns that only raw has, so asking for one of those forces raw; otherwise
- * the span decides, which keeps a day-long view off the raw table.
+ * the span decides, which keeps a day-long view off the raw table (and see RAW_TIER_MAX_SPAN_MS).
  */
 export function chooseTier(range: TimeRange, needsRaw: boolean): Tier {
-  if (needsRaw) {
+  const span = range.toMs - range.fromMs;
+  if (needsRaw || span <= RAW_TIER_MAX_SPAN_MS) {
     return 'raw';
   }
-  return range.toMs - range.fromMs <= MINUTE_TIER_MAX_SPAN_MS ? 'minute' : 'hour';
+  return span <= MINUTE_TIER_MAX_SPAN_MS ? 'minute' : 'hour';
 }
 
 /**

@@ -4,7 +4,13 @@ import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore'
 import type { Store } from '../../store/store';
 import { inlineParams } from '../sql/escape';
 import { CONNECTIONS, DNS_QUERIES, HOUR, T0 } from '../sql/testFixtures';
-import { connectionsViewQueries, GROUP_BY_CHOICES, pairDrilldownQueries, selectorValuesQuery } from './connectionsView';
+import {
+  connectionsViewQueries,
+  defaultConnectionsView,
+  GROUP_BY_CHOICES,
+  pairDrilldownQueries,
+  selectorValuesQuery,
+} from './connectionsView';
 import { DNS_SELECTORS, dnsNameQueries, dnsSelectorValuesQuery, dnsViewQueries } from './dnsView';
 
 let store: Store;
@@ -55,6 +61,16 @@ describe('page queries on the fixture', () => {
     const conns = await queryNumbers(store, pair.connections);
     assert.ok(conns.length >= 2, 'both observers list the connection');
     assert.ok(conns.every((c) => typeof c.comm === 'string' && Number(c.dst_port) > 0 && Number(c.pid) > 0));
+  });
+
+  it('a window shorter than a minute, starting mid-minute, still charts points inside it', async () => {
+    const short = { fromMs: T0 + 500, toMs: T0 + 30_500 };
+    const rows = await queryNumbers(store, connectionsViewQueries(defaultConnectionsView, short, 1).throughput);
+    assert.ok(rows.length > 0, 'points in the window');
+    for (const r of rows) {
+      const t = Date.parse(`${String(r.time).replace(' ', 'T')}Z`);
+      assert.ok(t >= short.fromMs && t < short.toMs, `point at ${String(r.time)} inside the window`);
+    }
   });
 
   it('selector values come busiest first', async () => {
