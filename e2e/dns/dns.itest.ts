@@ -5,7 +5,7 @@ import { findExecutable } from '../../src/agent/bpftrace/childCommand';
 import { bpftraceMissing } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
 import {
   startDnsServer,
-  usePodResolver,
+  pointPodResolverAt,
   type DnsServerQuery,
   type DnsServerResponse,
   type LabDnsServer,
@@ -133,7 +133,7 @@ test(
     const pod = await lab.addPod({ name: 'dns-client' });
     server = await startDnsServer(lab.host);
     const dns = server;
-    removeResolver = usePodResolver(pod, dns, { timeoutSeconds: 1, attempts: 2 });
+    removeResolver = pointPodResolverAt(pod, dns, { timeoutSeconds: 1, attempts: 2 });
     const started = Date.now();
     const logs: string[] = [];
     agent = await startAgent({

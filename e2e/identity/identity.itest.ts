@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startAgent, type Agent } from '../../src/agent/agent';
 import { findExecutable } from '../../src/agent/bpftrace/childCommand';
 import { bpftraceMissing } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
-import { startDnsServer, usePodResolver, type DnsServerResponse, type LabDnsServer } from '../../src/lab/dnsServer';
+import { startDnsServer, pointPodResolverAt, type DnsServerResponse, type LabDnsServer } from '../../src/lab/dnsServer';
 import { createLab, labPrerequisitesMissing, type Lab } from '../../src/lab/lab';
 import { resourcesOfRun } from '../../src/lab/labResources';
 import type { Pod } from '../../src/lab/pod';
@@ -112,7 +112,7 @@ test(
     const serviceIp = serviceIpOf(lab, 250);
     addServiceIp(lab, { serviceIp, port: 80, backend, backendPort: server.port });
     dnsServer = await startDnsServer(lab.host);
-    removeResolver = usePodResolver(client, dnsServer, { timeoutSeconds: 1, attempts: 1 });
+    removeResolver = pointPodResolverAt(client, dnsServer, { timeoutSeconds: 1, attempts: 1 });
 
     const logs: string[] = [];
     agent = await startAgent({

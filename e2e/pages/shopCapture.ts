@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent } from '../../src/agent/agent';
 import { until } from '../../src/agent/testing/until';
-import { startDnsServer, usePodResolver } from '../../src/lab/dnsServer';
+import { startDnsServer, pointPodResolverAt } from '../../src/lab/dnsServer';
 import { createLab } from '../../src/lab/lab';
 import type { Pod } from '../../src/lab/pod';
 import type { TcpTruth } from '../../src/lab/trafficTruth';
@@ -144,8 +144,7 @@ export async function captureShop(store: Store, workDir: string): Promise<ShopCa
     );
     const dnsServer = await startDnsServer(lab.host);
     cleanups.push(() => dnsServer.stop());
-    // eslint-disable-next-line react-hooks/rules-of-hooks -- a lab function named use*, not a React hook
-    removeResolver = usePodResolver(pods.web, dnsServer, { timeoutSeconds: 1, attempts: 1 });
+    removeResolver = pointPodResolverAt(pods.web, dnsServer, { timeoutSeconds: 1, attempts: 1 });
 
     const agent = await startAgent({
       store,

@@ -78,10 +78,10 @@ export interface PodResolverOptions {
  * the lab spawns pod processes. No search list, so each name is asked once as written. Returns
  * the removal (also done at process exit: lab teardown does not know these files).
  */
-export function usePodResolver(pod: Pod, server: LabDnsServer, opts: PodResolverOptions = {}): () => void {
+export function pointPodResolverAt(pod: Pod, server: LabDnsServer, opts: PodResolverOptions = {}): () => void {
   if (server.port !== 53) {
     throw new Error(
-      `usePodResolver: resolv.conf can only name a server on port 53, got ${server.address}:${server.port}`
+      `pointPodResolverAt: resolv.conf can only name a server on port 53, got ${server.address}:${server.port}`
     );
   }
   const dir = join('/etc/netns', pod.netns);
