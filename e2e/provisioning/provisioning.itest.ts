@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { DATABASE, tables } from '../../src/shared/schema';
+import { DATABASE, tables, type ConnectionRow } from '../../src/shared/schema';
 import { flowGraphEdges, flowGraphNodes } from '../../src/shared/sql/flowGraph';
 import { expandConditionalAll, expandMacros, type MacroContext } from '../../src/shared/sql/macros';
 import { CONNECTIONS, DNS_QUERIES, HOUR, T0 } from '../../src/shared/sql/testFixtures';
@@ -11,6 +11,7 @@ import { connectionRow, dnsQueryRow } from '../../src/store/sampleRows';
 import type { Store } from '../../src/store/store';
 import { openTestStore } from '../../src/store/testStore';
 import { DASHBOARD_FLOW, withTimeMacros } from './builderSql';
+import { ALERT_QUESTIONS, answerRows, builderAnswer, PANEL_QUESTIONS } from './connectionQuestions';
 
 const ROOT = join(__dirname, '../../provisioning');
 const DATASOURCE = { type: 'grafana-clickhouse-datasource', uid: 'netmon-clickhouse' };
@@ -98,6 +99,42 @@ function alertRows() {
       packets_tx: packets,
       retransmits,
     });
+  /** The same connection as the server's agent reports it: the same packets, open and reset; its own retransmits. */
+  const seenByServer = (client: ConnectionRow, retransmits: number, id: string) =>
+    connectionRow({
+      ts: AGO,
+      connection_id: id,
+      node: client.remote_node,
+      direction: 'inbound',
+      local_ip: client.remote_ip,
+      local_port: client.remote_port,
+      local_cluster: client.remote_cluster,
+      local_namespace: client.remote_namespace,
+      local_deployment: client.remote_deployment,
+      local_pod: client.remote_pod,
+      local_container: client.remote_container,
+      remote_ip: client.local_ip,
+      remote_port: client.local_port,
+      remote_cluster: client.local_cluster,
+      remote_namespace: client.local_namespace,
+      remote_deployment: client.local_deployment,
+      remote_pod: client.local_pod,
+      remote_container: client.local_container,
+      remote_node: client.node,
+      remote_service: '',
+      remote_service_ip: '::',
+      remote_service_port: 0,
+      remote_dns_name: '',
+      packets_tx: client.packets_rx,
+      packets_rx: client.packets_tx,
+      opened: client.opened,
+      resets: client.resets,
+      retransmits,
+    });
+  const bothSides = (deployment: string, packets: number, retransmitsEach: number, id: string) => {
+    const client = { ...pair(deployment, packets, retransmitsEach, id), opened: 1 as const, resets: 1 };
+    return [client, seenByServer(client, retransmitsEach, `${id}0`)];
+  };
   const dnsOf = (deployment: string, rcode: string, latencyUs: number, n: number) =>
     Array.from({ length: n }, (_, i) =>
       dnsQueryRow({
@@ -114,6 +151,9 @@ function alertRows() {
       pair('lossy', 2000, 100, '11'), // 5 % of 2000 packets: fires
       pair('quiet', 100, 50, '12'), // 50 %, but under the 1000-packet guard
       pair('healthy', 5000, 10, '13'), // 0.2 %
+      // Both agents report these pairs: packets, opens and resets count once, retransmits add up.
+      ...bothSides('lossy-both-sides', 2000, 30, '14'), // 60 of 2000 packets, 3 %: fires (1.5 % if packets counted twice)
+      ...bothSides('quiet-both-sides', 600, 20, '15'), // 6.7 %, but 600 packets are under the guard (1200 if counted twice)
     ],
     dns: [
       ...dnsOf('failing', 'NOERROR', 1000, 40),
@@ -200,13 +240,23 @@ describe('provisioned dashboards', () => {
   });
 });
 
+const rule = (uid: string) => rules.find((r) => r.uid === uid)!;
+
+/** Query A of a rule, and the window Grafana evaluates it over. */
+function alertQuery(rule: AlertRule): { sql: string; ctx: MacroContext } {
+  const query = rule.data.find((q) => q.datasourceUid === DATASOURCE.uid)!;
+  const range = query.relativeTimeRange!;
+  return {
+    sql: query.model.rawSql!,
+    ctx: { from: NOW - range.from * 1000, to: NOW - range.to * 1000, intervalMs: 60_000 },
+  };
+}
+
 /** What Grafana would do with query A's rows: the threshold on each row's number (reduce=last). */
 async function firing(rule: AlertRule): Promise<Array<Record<string, unknown>>> {
-  const query = rule.data.find((q) => q.datasourceUid === DATASOURCE.uid)!;
   const threshold = rule.data.find((q) => q.refId === rule.condition)!.model.conditions![0].evaluator;
-  const range = query.relativeTimeRange!;
-  const ctx = { from: NOW - range.from * 1000, to: NOW - range.to * 1000, intervalMs: 60_000 };
-  const rows = await store.query(expandMacros(query.model.rawSql!, ctx));
+  const { sql, ctx } = alertQuery(rule);
+  const rows = await store.query(expandMacros(sql, ctx));
   assert.equal(threshold.type, 'gt', `${rule.uid}: only 'gt' thresholds are modelled here`);
   return rows.map((r) => {
     const numbers = Object.entries(r).filter(([, v]) => typeof v === 'number' || /^[\d.e+-]+$/.test(String(v)));
@@ -247,11 +297,9 @@ describe('provisioned alert rules', () => {
     }
   });
 
-  const rule = (uid: string) => rules.find((r) => r.uid === uid)!;
-
-  it('retransmit ratio fires for the lossy pair only; the quiet pair stays under the guard', async () => {
+  it('retransmit ratio fires for the lossy pairs only; the quiet ones stay under the guard', async () => {
     const rows = await firing(rule('netmon-tcp-retransmit-ratio'));
-    assert.deepEqual(subjectsOf(rows, 'src', true), ['alerts/lossy']);
+    assert.deepEqual(subjectsOf(rows, 'src', true), ['alerts/lossy', 'alerts/lossy-both-sides']);
     assert.deepEqual(subjectsOf(rows, 'src', false), ['alerts/healthy']);
   });
 
@@ -267,5 +315,48 @@ describe('provisioned alert rules', () => {
     const rows = await firing(rule('netmon-dns-latency-p95'));
     assert.deepEqual(subjectsOf(rows, 'workload', true), ['alerts/slow']);
     assert.deepEqual(subjectsOf(rows, 'workload', false), ['alerts/failing', 'alerts/healthy']);
+  });
+});
+
+describe('provisioned connection queries count a pair seen from both sides once, as the builders do', () => {
+  const reads = (sql: string) => sql.includes(`${DATABASE}.${tables.connections_1m.name}`);
+
+  it('every panel and alert rule over the connection rollup has its builder question', () => {
+    const panels = dashboards.flatMap((d) =>
+      d.panels
+        .filter((p) => p.type !== 'netmon-flowgraph-panel' && p.targets.some((t) => reads(t.rawSql)))
+        .map((p) => `${d.uid}/${p.title}`)
+    );
+    assert.deepEqual(panels.sort(), Object.keys(PANEL_QUESTIONS).sort());
+    const alerts = rules.filter((r) => reads(alertQuery(r).sql)).map((r) => r.uid);
+    assert.deepEqual(alerts.sort(), Object.keys(ALERT_QUESTIONS).sort());
+  });
+
+  for (const namespace of ['All', 'shop', 'alerts']) {
+    it(`dashboard panels equal the builders, namespace ${namespace}`, async () => {
+      const window = { fromMs: dashboardRange.from, toMs: dashboardRange.to };
+      for (const d of dashboards) {
+        for (const p of d.panels) {
+          const question = PANEL_QUESTIONS[`${d.uid}/${p.title}`];
+          if (question === undefined) {
+            continue;
+          }
+          const sql = expandMacros(withNamespace(p.targets[0].rawSql, namespace), dashboardRange);
+          const got = answerRows(question, await store.query(sql));
+          const want = await builderAnswer(store, question, window, namespace);
+          assert.deepEqual(got, want, `${d.uid} "${p.title}"`);
+        }
+      }
+    });
+  }
+
+  it('the retransmit alert equals the builders, guard included', async () => {
+    for (const [uid, question] of Object.entries(ALERT_QUESTIONS)) {
+      const { sql, ctx } = alertQuery(rule(uid));
+      const got = answerRows(question, await store.query(expandMacros(sql, ctx)));
+      const want = await builderAnswer(store, question, { fromMs: ctx.from, toMs: ctx.to }, 'All');
+      assert.ok(want.length > 0, `${uid}: no pair passes the guard, so the comparison proves nothing`);
+      assert.deepEqual(got, want, uid);
+    }
   });
 });
