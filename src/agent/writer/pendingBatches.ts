@@ -12,19 +12,42 @@ export interface BatchOf<T extends IngestTable> {
   attempts: number;
 }
 
+/** What is said about a batch that is given up: without its rows, which a disk queue would have to read back. */
+export interface BatchSummary {
+  readonly table: IngestTable;
+  readonly token: string;
+  readonly rowCount: number;
+}
+
 /**
- * The batches the store has not acknowledged yet, oldest first. This is the seam for the on-disk
- * spool (issue 8): a disk-backed queue implements the same interface and the writer is unchanged.
+ * The batches the store has not acknowledged yet, oldest first: in memory, or on disk so they
+ * outlive the process (diskPendingBatches.ts). Calls must not overlap; RowWriter makes them one
+ * at a time.
  */
 export interface PendingBatches {
-  /** Adds a batch; returns the batches pushed out to stay within the bound (oldest first). */
-  push(batch: Batch): Batch[];
-  peek(): Batch | undefined;
-  shift(): Batch | undefined;
-  /** Removes and returns everything. */
-  takeAll(): Batch[];
+  /** Adds a batch; resolves, once it is kept, to the batches pushed out to stay within the bound (oldest first). */
+  push(batch: Batch): Promise<BatchSummary[]>;
+  /** The oldest batch; the same object until it is shifted, so its attempts count. */
+  peek(): Promise<Batch | undefined>;
+  /** Removes the oldest batch: acknowledged, or given up. */
+  shift(): Promise<void>;
+  /**
+   * The agent exits and stops trying: removes and returns what would be lost with the process.
+   * A durable queue keeps everything for the next start and returns nothing.
+   */
+  abandon(): Promise<BatchSummary[]>;
   readonly length: number;
   readonly rows: number;
+  /** Size on disk; 0 in memory. */
+  readonly bytes: number;
+  /** Rows written to disk so far (cumulative); 0 in memory. */
+  readonly spooledRows: number;
+  /** Rows the queue lost by itself (records found damaged when it opened); cumulative. */
+  readonly lostRows: number;
+}
+
+export function summary(batch: Batch): BatchSummary {
+  return { table: batch.table, token: batch.token, rowCount: batch.rows.length };
 }
 
 /**
@@ -34,6 +57,9 @@ export interface PendingBatches {
 export class MemoryPendingBatches implements PendingBatches {
   private readonly batches: Batch[] = [];
   private rowCount = 0;
+  readonly bytes = 0;
+  readonly spooledRows = 0;
+  readonly lostRows = 0;
 
   constructor(private readonly maxRows: number) {
     if (!Number.isSafeInteger(maxRows) || maxRows < 1) {
@@ -41,31 +67,32 @@ export class MemoryPendingBatches implements PendingBatches {
     }
   }
 
-  push(batch: Batch): Batch[] {
+  push(batch: Batch): Promise<BatchSummary[]> {
     this.batches.push(batch);
     this.rowCount += batch.rows.length;
-    const evicted: Batch[] = [];
+    const evicted: BatchSummary[] = [];
     // The newest batch always stays, even alone above the bound: the writer keeps batches smaller.
     while (this.rowCount > this.maxRows && this.batches.length > 1) {
-      evicted.push(this.shift()!);
+      evicted.push(summary(this.removeOldest()));
     }
-    return evicted;
+    return Promise.resolve(evicted);
   }
 
-  peek(): Batch | undefined {
-    return this.batches[0];
+  peek(): Promise<Batch | undefined> {
+    return Promise.resolve(this.batches[0]);
   }
 
-  shift(): Batch | undefined {
-    const batch = this.batches.shift();
-    this.rowCount -= batch?.rows.length ?? 0;
-    return batch;
+  shift(): Promise<void> {
+    if (this.batches.length > 0) {
+      this.removeOldest();
+    }
+    return Promise.resolve();
   }
 
-  takeAll(): Batch[] {
-    const all = this.batches.splice(0);
+  abandon(): Promise<BatchSummary[]> {
+    const all = this.batches.splice(0).map(summary);
     this.rowCount = 0;
-    return all;
+    return Promise.resolve(all);
   }
 
   get length(): number {
@@ -74,5 +101,11 @@ export class MemoryPendingBatches implements PendingBatches {
 
   get rows(): number {
     return this.rowCount;
+  }
+
+  private removeOldest(): Batch {
+    const batch = this.batches.shift()!;
+    this.rowCount -= batch.rows.length;
+    return batch;
   }
 }

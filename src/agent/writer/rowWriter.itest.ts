@@ -65,7 +65,16 @@ test('rows land in batches of at most maxBatchRows, in one flush, and are counte
   assert.equal(counting.calls, 3);
   assert.deepEqual(
     { ...writer.stats(), lastError: undefined },
-    { sent: 5, dropped: 0, failures: 0, pendingRows: 0, pendingBatches: 0, lastError: undefined }
+    {
+      sent: 5,
+      dropped: 0,
+      spooled: 0,
+      spoolBytes: 0,
+      failures: 0,
+      pendingRows: 0,
+      pendingBatches: 0,
+      lastError: undefined,
+    }
   );
 });
 
@@ -125,6 +134,8 @@ test('past the pending bound the oldest batches are dropped and counted; a force
   writer.write('connections', rows(2, 2));
   await writer.flush();
   writer.write('connections', rows(2, 4));
+  assert.deepEqual([writer.stats().dropped, writer.stats().pendingRows], [0, 6], 'written, not yet queued');
+  await writer.flush();
   assert.deepEqual([writer.stats().dropped, writer.stats().pendingRows], [2, 4]);
 
   up = true;
@@ -142,7 +153,7 @@ test('abandonPending counts what is still waiting as dropped', async () => {
   const writer = new RowWriter({ store: down, node: 'n1' });
   writer.write('connections', rows(3));
   await writer.flush();
-  assert.equal(writer.abandonPending('agent stopped'), 3);
+  assert.equal(await writer.abandonPending('agent stopped'), 3);
   assert.deepEqual([writer.stats().dropped, writer.stats().pendingRows, writer.stats().sent], [3, 0, 0]);
 });
 

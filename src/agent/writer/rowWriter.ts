@@ -1,18 +1,23 @@
 import type { IngestRows, IngestTable } from '../../shared/schema';
-import type { Store } from '../../store/store';
 import { restartDelayMs } from '../bpftrace/restartBackoff';
 import { dedupToken } from './dedupToken';
-import { MemoryPendingBatches, type Batch, type PendingBatches } from './pendingBatches';
+import { MemoryPendingBatches, summary, type Batch, type BatchSummary, type PendingBatches } from './pendingBatches';
+import { SinkError, type RowSink } from './rowSink';
 
 /**
- * Puts the agent's rows into the store: batches per table, each with a dedup token fixed when it
- * is made, inserted oldest first. A failed insert keeps the batch (and everything after it) for
- * the next flush, after a doubling delay; rows are dropped only when the pending bound is
- * exceeded, a batch has failed maxAttempts times, or the agent gives up at exit — and every
- * dropped row is counted.
+ * Puts the agent's rows into the store (or another RowSink): batches per table, each with a dedup
+ * token fixed when it is made, kept in the pending queue (memory, or the disk spool) and inserted
+ * oldest first, one insert at a time. A failed insert keeps the batch (and everything after it)
+ * for the next flush, after a doubling delay; rows are dropped only when the pending bound is
+ * exceeded, the sink rejects a batch, a batch has failed maxAttempts times, or the agent gives up
+ * at exit with nothing on disk — and every dropped row is counted.
+ *
+ * write() only hands rows over; the next flush puts them into the queue (on disk, with an fsync)
+ * before it tries the sink, so a slow sink holds up the flush, never the caller of write().
  */
 export interface RowWriterOptions {
-  store: Store;
+  /** Where batches go: the ClickHouse store, or any RowSink (the Vector sink). */
+  store: RowSink;
   /** Host name, part of every dedup token. */
   node: string;
   /** Distinguishes this agent run from earlier ones in dedup tokens. Default: start time and pid. */
@@ -21,12 +26,15 @@ export interface RowWriterOptions {
   maxBatchRows?: number;
   /** Rows kept while the store does not take them. Default 500,000 (some hundreds of MB at worst). */
   maxPendingRows?: number;
-  /** Tries of one batch before it is given up as rejected. Default 10 (about 5 minutes with the default delays). */
+  /**
+   * Tries of one batch before it is given up as rejected. Default 10 (about 5 minutes with the
+   * default delays). A SinkError 'unavailable' does not count: the sink is away, the batch is fine.
+   */
   maxAttempts?: number;
   /** Delay after the first failure, doubling up to maxRetryDelayMs. Default 1 s. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** Where unacknowledged batches wait; the on-disk spool plugs in here. Default in memory. */
+  /** Where unacknowledged batches wait: DiskPendingBatches to outlive the process. Default in memory, maxPendingRows. */
   pending?: PendingBatches;
   now?: () => number;
   log?: (line: string) => void;
@@ -36,8 +44,12 @@ export interface RowWriterOptions {
 export interface RowWriterStats {
   /** Rows the store acknowledged. */
   readonly sent: number;
-  /** Rows given up on: pushed out by the bound, rejected too often, or abandoned at exit. */
+  /** Rows given up on: pushed out by the bound, rejected, failed too often, abandoned at exit, or damaged on disk. */
   readonly dropped: number;
+  /** Rows written to the disk spool. */
+  readonly spooled: number;
+  /** Size of the disk spool; 0 in memory. */
+  readonly spoolBytes: number;
   /** Inserts that failed. */
   readonly failures: number;
   readonly pendingRows: number;
@@ -59,7 +71,7 @@ function positiveInt(value: number, what: string): number {
 }
 
 export class RowWriter {
-  private readonly store: Store;
+  private readonly store: RowSink;
   private readonly node: string;
   private readonly runId: string;
   private readonly maxBatchRows: number;
@@ -75,7 +87,11 @@ export class RowWriter {
   private failuresInARow = 0;
   private retryAt = 0;
   private lastError: string | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Written but not yet in the pending queue. */
+  private staged: Batch[] = [];
+  private stagedRows = 0;
+  /** Every flush and queue operation runs after the one before, so they never overlap. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: RowWriterOptions) {
     this.store = opts.store;
@@ -99,59 +115,93 @@ export class RowWriter {
     this.log = opts.log ?? (() => undefined);
   }
 
-  /** Queues rows for the next flush; nothing is sent until then. */
+  /** Hands rows over for the next flush; nothing is queued or sent until then. */
   write<T extends IngestTable>(table: T, rows: ReadonlyArray<IngestRows[T]>): void {
     for (let i = 0; i < rows.length; i += this.maxBatchRows) {
       const part = rows.slice(i, i + this.maxBatchRows);
       const token = dedupToken(this.node, this.runId, table, this.sequence++, part);
-      const evicted = this.pending.push({ table, rows: part, token, attempts: 0 } as Batch);
-      for (const batch of evicted) {
-        this.drop(batch, `more than the pending bound of rows waited for ${this.store.description}`);
-      }
+      this.staged.push({ table, rows: part, token, attempts: 0 } as Batch);
+      this.stagedRows += part.length;
     }
   }
 
   /**
-   * Inserts pending batches in order until one fails or none is left. Flushes run one at a time;
-   * a call during another waits for it and then runs.
+   * Queues what was written, then inserts pending batches in order until one fails or none is
+   * left. Flushes run one at a time; a call during another waits for it and then runs.
    */
   flush(opts: FlushOptions = {}): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushPending(opts.force ?? false));
-    return this.flushing;
+    return this.serially(() => this.flushPending(opts.force ?? false));
   }
 
-  /** Counts everything still pending as dropped: the agent is exiting and nothing will retry it. */
-  abandonPending(reason: string): number {
-    const batches = this.pending.takeAll();
-    for (const batch of batches) {
-      this.drop(batch, reason);
-    }
-    return batches.reduce((n, b) => n + b.rows.length, 0);
+  /**
+   * The agent is exiting and nothing will retry in this process: what the queue would lose with it
+   * (everything, in memory) is counted as dropped; a disk spool keeps its batches for the next
+   * start. Resolves to the rows dropped.
+   */
+  abandonPending(reason: string): Promise<number> {
+    return this.serially(async () => {
+      await this.queueStaged();
+      const lost = await this.pending.abandon();
+      for (const batch of lost) {
+        this.drop(batch, reason);
+      }
+      return lost.reduce((n, b) => n + b.rowCount, 0);
+    });
   }
 
   stats(): RowWriterStats {
     return {
       sent: this.sent,
-      dropped: this.dropped,
+      dropped: this.dropped + this.pending.lostRows,
+      spooled: this.pending.spooledRows,
+      spoolBytes: this.pending.bytes,
       failures: this.failures,
-      pendingRows: this.pending.rows,
-      pendingBatches: this.pending.length,
+      pendingRows: this.pending.rows + this.stagedRows,
+      pendingBatches: this.pending.length + this.staged.length,
       lastError: this.lastError,
     };
   }
 
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    // A failed task (the disk, say) must not stop every later one.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async queueStaged(): Promise<void> {
+    const staged = this.staged;
+    this.staged = [];
+    this.stagedRows = 0;
+    for (const batch of staged) {
+      let evicted: BatchSummary[];
+      try {
+        evicted = await this.pending.push(batch);
+      } catch (err) {
+        this.drop(summary(batch), `cannot queue it: ${(err as Error).message}`);
+        continue;
+      }
+      for (const old of evicted) {
+        this.drop(old, `more than the pending bound waited for ${this.store.description}`);
+      }
+    }
+  }
+
   private async flushPending(force: boolean): Promise<void> {
+    await this.queueStaged();
     if (!force && this.now() < this.retryAt) {
       return;
     }
-    for (let batch = this.pending.peek(); batch !== undefined; batch = this.pending.peek()) {
+    for (let batch = await this.pending.peek(); batch !== undefined; batch = await this.pending.peek()) {
       try {
         await this.insert(batch);
       } catch (err) {
-        this.onFailure(batch, err);
+        if (await this.onFailure(batch, err)) {
+          continue;
+        }
         return;
       }
-      this.pending.shift();
+      await this.pending.shift();
       this.sent += batch.rows.length;
       this.failuresInARow = 0;
       this.retryAt = 0;
@@ -168,24 +218,35 @@ export class RowWriter {
     );
   }
 
-  private onFailure(batch: Batch, err: unknown): void {
+  /** Resolves to whether the flush goes on with the next batch (after a rejected one) or waits for the retry delay. */
+  private async onFailure(batch: Batch, err: unknown): Promise<boolean> {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     this.failures++;
-    this.failuresInARow++;
-    batch.attempts++;
     this.lastError = `insert of ${batch.rows.length} ${batch.table} rows into ${this.store.description} failed: ${message}`;
+    const kind = err instanceof SinkError ? err.kind : undefined;
+    if (kind === 'rejected') {
+      // The sink answered and would refuse it again: the batches behind it need not wait.
+      await this.pending.shift();
+      this.drop(summary(batch), `${this.lastError} (rejected, not retried)`);
+      return true;
+    }
+    this.failuresInARow++;
+    if (kind !== 'unavailable') {
+      batch.attempts++;
+    }
     const delayMs = restartDelayMs(this.retryPolicy, this.failuresInARow);
     this.retryAt = this.now() + delayMs;
     if (batch.attempts >= this.maxAttempts) {
-      this.pending.shift();
-      this.drop(batch, `${this.lastError} (${batch.attempts} tries)`);
-      return;
+      await this.pending.shift();
+      this.drop(summary(batch), `${this.lastError} (${batch.attempts} tries)`);
+      return false;
     }
     this.log(`${this.lastError}; ${this.pending.rows} rows pending, next try in ${Math.round(delayMs / 1000)} s`);
+    return false;
   }
 
-  private drop(batch: Batch, reason: string): void {
-    this.dropped += batch.rows.length;
-    this.log(`dropped ${batch.rows.length} ${batch.table} rows: ${reason}`);
+  private drop(batch: BatchSummary, reason: string): void {
+    this.dropped += batch.rowCount;
+    this.log(`dropped ${batch.rowCount} ${batch.table} rows: ${reason}`);
   }
 }
