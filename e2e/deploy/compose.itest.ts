@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isSeq, parseDocument, parse as parseYaml } from 'yaml';
 import { findExecutable } from '../../src/agent/bpftrace/childCommand';
 import { parseInventory } from '../../src/agent/metadata/inventoryFile';
-import { AGENT_CAPABILITIES, REPO_ROOT, isPinnedImage } from './deployFacts';
+import { AGENT_CAPABILITIES, REPO_ROOT, envOf, isPinnedImage } from './deployFacts';
 
 /**
  * docker-compose.yml as Compose itself reads it: `docker-compose config` (Debian's docker-compose,
@@ -124,6 +124,10 @@ test('the writer password reaches ClickHouse, migrate and the aggregator alike',
   assert.equal(service('aggregator').environment?.CLICKHOUSE_PASSWORD, password);
   assert.equal(service('migrate').environment?.CLICKHOUSE_URL, `http://netmon:${password}@clickhouse:8123`);
   assert.equal(service('aggregator').environment?.CLICKHOUSE_USER, 'netmon');
+  const given = Object.keys(service('aggregator').environment ?? {});
+  for (const name of envOf('pipeline/aggregator').all) {
+    assert.ok(given.includes(name), `pipeline/aggregator reads ${name}, which the aggregator service does not set`);
+  }
   assert.equal(service('aggregator').environment?.CLICKHOUSE_DATABASE, 'netmon');
 });
 

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the compose and Kubernetes tests hold both deployments of the agent to. */
@@ -20,4 +21,17 @@ export const AGENT_CAPABILITIES = {
 /** name:x.y.z (optionally with a suffix such as -debian); no floating tags. */
 export function isPinnedImage(image: string): boolean {
   return /^[a-z0-9./-]+:\d+\.\d+\.\d+(\.\d+)?(-[a-z0-9]+)?$/.test(image);
+}
+
+/** Env vars a Vector config dir reads, and which of them have no default (`${X}` or `${X:?why}`). */
+export function envOf(dir: string): { all: string[]; required: string[] } {
+  const text = readdirSync(join(REPO_ROOT, dir))
+    .map((f) => readFileSync(join(REPO_ROOT, dir, f), 'utf8'))
+    .join('\n');
+  const refs = [...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)(:?[-?])?/g)].map((m) => ({
+    name: m[1],
+    required: m[2] !== ':-' && m[2] !== '-',
+  }));
+  const unique = (names: string[]) => [...new Set(names)].sort();
+  return { all: unique(refs.map((r) => r.name)), required: unique(refs.filter((r) => r.required).map((r) => r.name)) };
 }
