@@ -45,6 +45,7 @@ export default defineConfig([
       'src/cli/**/*.ts',
       'src/store/**/*.ts',
       'src/lab/**/*.ts',
+      'src/pipeline/**/*.ts',
       'src/**/*.test.ts',
       'src/**/*.itest.ts',
       'scripts/**/*.ts',
