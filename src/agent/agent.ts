@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { version as agentVersion } from '../../package.json';
 import { cgroup2Mount } from './attribution/cgroup2Mount';
-import type { Store } from '../store/store';
 import { CgroupIdIndex } from './attribution/cgroupIdIndex';
 import { ProcessInfoCache } from './attribution/processInfo';
 import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
@@ -15,6 +14,8 @@ import { HealthRecorder, type HealthSample } from './health/healthRecorder';
 import { ProcessUsageSampler } from './health/processUsage';
 import { createIdentity, type Identity, type IdentitySettings } from './identity/identity';
 import { topTalkers, type TopTalker } from './status/topTalkers';
+import type { PendingBatches } from './writer/pendingBatches';
+import type { RowSink } from './writer/rowSink';
 import { RowWriter } from './writer/rowWriter';
 
 /**
@@ -34,7 +35,12 @@ import { RowWriter } from './writer/rowWriter';
  */
 
 export interface AgentOptions {
-  store: Store;
+  /** Where rows go: the ClickHouse store, or the Vector sink (any RowSink). */
+  store: RowSink;
+  /** Where rows wait until the store takes them: the disk spool (the caller opens and closes it). Default in memory. */
+  pending?: PendingBatches;
+  /** Rows per insert (RowWriter's default when not given). */
+  maxBatchRows?: number;
   /** Default os.hostname(). */
   node?: string;
   /** Flush interval, a whole number of seconds >= 1 (the CLI's default is 10). */
@@ -78,6 +84,8 @@ export interface IntervalReport {
 export interface AgentSummary {
   rowsWritten: number;
   rowsDropped: number;
+  /** Rows left in the disk spool at the stop, sent by the next start. */
+  rowsSpooled: number;
   intervals: number;
 }
 
@@ -190,7 +198,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     throw new Error(`bpftrace did not start: ${(err as Error).message}`, { cause: err });
   }
   await Promise.all([dnsStarted, identityStarted]);
-  const writer = new RowWriter({ store: opts.store, node, log });
+  const writer = new RowWriter({
+    store: opts.store,
+    node,
+    log,
+    pending: opts.pending,
+    maxBatchRows: opts.maxBatchRows,
+  });
   loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, identity, writer });
   return loop;
 }
@@ -260,7 +274,8 @@ class AgentLoop implements Agent {
   constructor(private readonly parts: LoopParts) {
     this.intervalMs = parts.intervalSeconds * 1000;
     this.settleMs = parts.pipeline.reorderWindowMs + WRITE_MARGIN_MS;
-    this.health = new HealthRecorder(parts.node, agentVersion, this.sample());
+    // Rows the spool found damaged when it opened were dropped before the first interval: they count in it.
+    this.health = new HealthRecorder(parts.node, agentVersion, { ...this.sample(), recordsDropped: 0 });
     this.losses = this.captureLosses();
     this.scheduleIn(this.intervalMs + this.settleMs);
   }
@@ -295,7 +310,7 @@ class AgentLoop implements Agent {
     this.parts.pipeline.drain();
     await this.interval(true);
     const w = this.parts.writer.stats();
-    return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
+    return { rowsWritten: w.sent, rowsDropped: w.dropped, rowsSpooled: w.pendingRows, intervals: this.intervals };
   }
 
   /** Replaces the pending write's time. */
@@ -323,7 +338,10 @@ class AgentLoop implements Agent {
     });
   }
 
-  /** Writes the interval's rows and its health row. The last one (at stop) gives up on what the store did not take. */
+  /**
+   * Writes the interval's rows and its health row. The last one (at stop) gives up on what the
+   * store did not take, except what a disk spool keeps for the next start.
+   */
   private async interval(last: boolean): Promise<void> {
     const { writer, pipeline, supervisor, dns, identity } = this.parts;
     // DNS first: taking its rows applies the answers that are past its reorder window to the name
@@ -335,14 +353,14 @@ class AgentLoop implements Agent {
     writer.write('container_metadata', identity.takeMetadataRows(Date.now()));
     await writer.flush({ force: last });
     if (last) {
-      writer.abandonPending('the agent stopped before the store took them');
+      await writer.abandonPending('the agent stopped before the store took them');
     }
     this.gaps.add('connections', supervisor.status().gaps);
     const health = this.health.record(this.sample(last), this.gaps.add('dns', dns.health().gaps, 'dns.bt: '));
     writer.write('agent_health', health);
     await writer.flush({ force: last });
     if (last) {
-      writer.abandonPending('the agent stopped before the store took them');
+      await writer.abandonPending('the agent stopped before the store took them');
     }
     this.warnAboutLosses();
     this.intervals++;
@@ -385,13 +403,13 @@ class AgentLoop implements Agent {
       malformedLines: capture.malformedLines + capture.unknownLines + status.oversizedLines + dns.malformedLines,
       mapFullErrors: capture.mapFullErrors,
       bpftraceRestarts: status.restarts + dns.restarts,
-      recordsSpooled: 0,
+      recordsSpooled: written.spooled,
       recordsSent: written.sent,
       recordsDropped: written.dropped,
       cpuMs: usage.cpuMs,
       probesAttached,
       probesExpected: status.expectedProbes + dns.probesExpected,
-      spoolBytes: 0,
+      spoolBytes: written.spoolBytes,
       rssBytes: usage.rssBytes,
     };
   }

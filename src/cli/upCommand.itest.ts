@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { assertBpftraceAvailable, skipWithoutBpftrace } from '../agent/bpftrace/bpftraceTestEnvironment';
+import { TestVectorEndpoint } from '../agent/sink/testVectorEndpoint';
 import { DATABASE } from '../shared/schema';
 import { openStore } from '../store/openStore';
 import { finished, runNetmon, startNetmon } from './runNetmon';
@@ -126,10 +127,70 @@ test('a missing bpftrace is one line naming it and a non-zero exit within 5 s, b
   assert.equal(existsSync(dir), false);
 });
 
-test('--sink vector says it arrives with the fleet pipeline; a fractional --interval is a usage error', async () => {
-  const vector = await runNetmon(['up', '--sink', 'vector', '--data-dir', join(work, 'v')]);
-  assert.equal(vector.code, 1);
-  assert.match(vector.stderr, /^error: --sink vector arrives with the fleet pipeline .*use --sink clickhouse/);
+test(
+  'up --sink vector sends each interval to Vector, spooling on the way, and writes no local store',
+  { skip: skipWithoutBpftrace, timeout: 120_000 },
+  async () => {
+    assertBpftraceAvailable();
+    const endpoint = await TestVectorEndpoint.start();
+    // Vector is away at first: the records wait in the spool and arrive once it answers.
+    endpoint.answer = () => (endpoint.requests.length < 2 ? 'fail' : 'ok');
+    const dir = join(work, 'vector');
+    try {
+      const run = await runNetmon(['up', '--sink', 'vector', '--duration', '4', '--interval', '1', '--data-dir', dir], {
+        env: { NETMON_VECTOR_URL: endpoint.url },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      const lines = run.stdout.trimEnd().split('\n');
+      const sending = `netmon up: sending to vector at ${endpoint.url}; capturing with `;
+      assert.match(lines.find((l) => l.startsWith(sending)) ?? run.stdout, /capturing with \S*bpftrace every 1s$/);
+      assert.ok(
+        lines.includes(`netmon up: spooling unsent records in ${join(dir, 'spool')} (at most 1073741824 bytes)`),
+        run.stdout
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith('netmon up: no local UI with --sink vector')),
+        run.stdout
+      );
+      assert.match(lines.at(-1) ?? '', /^netmon up: wrote \d+ rows in \d+ intervals$/, 'nothing dropped, nothing left');
+      assert.deepEqual(readdirSync(dir), ['spool'], 'no embedded store in the data dir');
+      assert.deepEqual(
+        readdirSync(join(dir, 'spool')).filter((f) => f.endsWith('.seg')),
+        []
+      );
+
+      const tables = new Set(endpoint.requests.map((q) => q.path));
+      assert.ok(tables.has('/v1/agent_health'), [...tables].join(', '));
+      const health = [...endpoint.delivered.values()].filter((r) => 'records_spooled' in r);
+      assert.ok(health.length >= 4, `${health.length} agent_health rows`);
+      const sum = (k: string) => health.reduce((n, r) => n + Number(r[k]), 0);
+      const wrote = Number(/wrote (\d+) rows/.exec(lines.at(-1)!)![1]);
+      assert.equal(endpoint.delivered.size, wrote, 'what the agent counts as written arrived, once');
+      assert.ok(sum('records_spooled') > 0 && sum('records_dropped') === 0);
+      assert.ok(
+        health.some((r) => Number(r.spool_bytes) > 0),
+        'the backlog showed in spool_bytes'
+      );
+    } finally {
+      await endpoint.down();
+    }
+  }
+);
+
+test('bad --spool-max-bytes and --vector-url values are usage errors naming what is expected; so is a fractional --interval', async () => {
+  const size = await runNetmon(['up', '--spool-max-bytes', '12X', '--data-dir', join(work, 'v')]);
+  assert.equal(size.code, 2);
+  assert.equal(
+    size.stderr,
+    `error: option '--spool-max-bytes <size>' argument '12X' is invalid. expected a size of at least 1 byte: a number of bytes or one with a k, M or G suffix (powers of 1024), e.g. 512M or 1G, got "12X".\n`
+  );
+  const url = await runNetmon(['up', '--sink', 'vector', '--vector-url', 'localhost:8687']);
+  assert.equal(url.code, 2);
+  assert.match(
+    url.stderr,
+    /argument 'localhost:8687' is invalid\. expected the http:\/\/ or https:\/\/ URL of Vector's http_server source/
+  );
   const interval = await runNetmon(['up', '--interval', '1.5', '--data-dir', join(work, 'v')]);
   assert.equal(interval.code, 2);
   assert.equal(

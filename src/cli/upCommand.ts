@@ -1,8 +1,13 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkCapture, PreflightError, startAgent, type Agent } from '../agent/agent';
 import { DNS_EXTRA_PORTS_MAX } from '../agent/bpftrace/dnsProgram';
 import { DEFAULT_DNS_TIMEOUT_SECONDS } from '../agent/dnsCapture';
+import { VectorSink } from '../agent/sink/vectorSink';
 import { LiveStatus } from '../agent/status/liveStatus';
+import { DiskPendingBatches } from '../agent/writer/diskPendingBatches';
+import type { RowSink } from '../agent/writer/rowSink';
 import { migrate } from '../store/migrate';
 import { openForCli } from '../store/openForCli';
 import type { Store } from '../store/store';
@@ -16,6 +21,9 @@ interface UpFlags {
   ui: boolean;
   uiPort: number;
   sink: 'clickhouse' | 'vector';
+  vectorUrl: string;
+  spoolDir?: string;
+  spoolMaxBytes: number;
   dnsPorts: number[];
   dnsTimeout: number;
   inventory?: string;
@@ -40,7 +48,29 @@ export function addUpCommand(program: Command): void {
         .argParser(listenPort)
         .default(3000)
     )
-    .addOption(new Option('--sink <sink>', 'where records go').choices(['clickhouse', 'vector']).default('clickhouse'))
+    .addOption(
+      new Option('--sink <sink>', 'where records go: the store, or Vector (the fleet pipeline; it migrates the server)')
+        .choices(['clickhouse', 'vector'])
+        .default('clickhouse')
+    )
+    .addOption(
+      new Option('--vector-url <url>', "Vector's http_server source, for --sink vector")
+        .env('NETMON_VECTOR_URL')
+        .argParser(vectorUrl)
+        .default(DEFAULT_VECTOR_URL)
+    )
+    .addOption(
+      new Option(
+        '--spool-dir <dir>',
+        'keep records the sink has not taken on disk here, across restarts ' +
+          '(default: <data-dir>/spool with --sink vector or --clickhouse-url; in memory for the embedded store)'
+      )
+    )
+    .addOption(
+      new Option('--spool-max-bytes <size>', 'bound of the spool; past it the oldest records are dropped')
+        .argParser(byteSize)
+        .default(DEFAULT_SPOOL_MAX_BYTES, '1G')
+    )
     .addOption(
       new Option(
         '--dns-ports <ports>',
@@ -62,11 +92,6 @@ export function addUpCommand(program: Command): void {
     )
     .option('--cluster <name>', "cluster name written with this node's workloads")
     .action(async (flags: UpFlags, cmd: Command) => {
-      if (flags.sink === 'vector') {
-        throw new Error(
-          '--sink vector arrives with the fleet pipeline (pipeline/, Vector); use --sink clickhouse (the default) for now'
-        );
-      }
       // Listening before anything else, so a signal during startup still ends in a clean shutdown.
       const stop = stopSignal();
       try {
@@ -89,14 +114,36 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
   const { bpftracePath } = await checkCapture({ intervalSeconds: flags.interval });
   const live = new LiveStatus(process.stdout);
   const log = (line: string) => live.log(`netmon up: ${line}`);
-  const store = await openForCli(storeOptionsOf(cmd));
+  const storeOptions = storeOptionsOf(cmd);
+  // Spooled to disk whenever records leave the process; the embedded store is in it, so a disk
+  // copy in front of it would only write everything twice.
+  const spoolDir =
+    flags.spoolDir ??
+    (flags.sink === 'vector' || storeOptions.url !== undefined ? join(storeOptions.dataDir, 'spool') : undefined);
+  // With Vector nothing is written here: the aggregator's server is migrated by `netmon migrate` against it.
+  const store = flags.sink === 'clickhouse' ? await openForCli(storeOptions) : undefined;
+  let spool: DiskPendingBatches | undefined;
   let agent: Agent | undefined;
   let ui: RunningUi | undefined;
   try {
-    await migrate(store, { onProgress: (line) => live.log(line) });
-    ui = flags.ui ? await startUi(store, flags.uiPort, log) : undefined;
+    if (store) {
+      await migrate(store, { onProgress: (line) => live.log(line) });
+    }
+    if (spoolDir !== undefined) {
+      spool = await DiskPendingBatches.open({ dir: resolve(spoolDir), maxBytes: flags.spoolMaxBytes, log });
+    }
+    const sink: RowSink = store ?? new VectorSink({ url: flags.vectorUrl, node: hostname() });
+    if (flags.ui) {
+      ui = store ? await startUi(store, flags.uiPort, log) : undefined;
+      if (!store) {
+        log('no local UI with --sink vector: the records go to the fleet ClickHouse, which Grafana reads');
+      }
+    }
     agent = await startAgent({
-      store,
+      store: sink,
+      pending: spool,
+      // Keeps one request to Vector to a few MB.
+      maxBatchRows: store ? undefined : VECTOR_BATCH_ROWS,
       intervalSeconds: flags.interval,
       bpftracePath,
       dnsExtraPorts: flags.dnsPorts,
@@ -105,7 +152,11 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
       log,
       onInterval: (report) => live.show(report),
     });
-    console.log(`netmon up: holding ${store.description}; capturing with ${bpftracePath} every ${flags.interval}s`);
+    const target = store ? `holding ${store.description}` : `sending to ${sink.description}`;
+    console.log(`netmon up: ${target}; capturing with ${bpftracePath} every ${flags.interval}s`);
+    if (spool) {
+      console.log(`netmon up: spooling unsent records in ${spool.dir} (at most ${flags.spoolMaxBytes} bytes)`);
+    }
     if (ui) {
       console.log(`UI: ${ui.url}`);
     }
@@ -117,13 +168,15 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
     agent = undefined;
     live.log(
       `netmon up: wrote ${summary.rowsWritten} rows in ${summary.intervals} intervals` +
-        (summary.rowsDropped > 0 ? `; dropped ${summary.rowsDropped} (see agent_health.records_dropped)` : '')
+        (summary.rowsDropped > 0 ? `; dropped ${summary.rowsDropped} (see agent_health.records_dropped)` : '') +
+        (summary.rowsSpooled > 0 ? `; ${summary.rowsSpooled} stay spooled in ${spool?.dir} for the next start` : '')
     );
   } finally {
     // Only after a failure: stop bpftrace before the store it writes to goes away.
     await agent?.stop().catch(() => undefined);
     await ui?.close();
-    await store.close();
+    await spool?.close();
+    await store?.close();
   }
 }
 
@@ -134,6 +187,39 @@ async function startUi(store: Store, port: number, log: (line: string) => void):
     log('the UI is not built: run `npm run build:host` (npm start does), then reload the page');
   }
   return ui;
+}
+
+const DEFAULT_VECTOR_URL = 'http://127.0.0.1:8687';
+const DEFAULT_SPOOL_MAX_BYTES = 1024 ** 3;
+const VECTOR_BATCH_ROWS = 10_000;
+
+function vectorUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(
+      `expected the http:// or https:// URL of Vector's http_server source, e.g. ${DEFAULT_VECTOR_URL}, got "${value}".`
+    );
+  }
+  return value;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Bytes, or k/M/G (powers of 1024, an optional "B" or "iB" after them): 1G, 512M, 1GiB. */
+function byteSize(value: string): number {
+  const m = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new InvalidArgumentError(
+      `expected a size of at least 1 byte: a number of bytes or one with a k, M or G suffix (powers of 1024), e.g. 512M or 1G, got "${value}".`
+    );
+  }
+  return bytes;
 }
 
 /** dns.bt takes a fixed number of extra ports; 53 is always watched. */
