@@ -84,8 +84,6 @@ export interface IntervalReport {
 export interface AgentSummary {
   rowsWritten: number;
   rowsDropped: number;
-  /** Rows left in the disk spool at the stop, sent by the next start. */
-  rowsSpooled: number;
   intervals: number;
 }
 
@@ -310,7 +308,7 @@ class AgentLoop implements Agent {
     this.parts.pipeline.drain();
     await this.interval(true);
     const w = this.parts.writer.stats();
-    return { rowsWritten: w.sent, rowsDropped: w.dropped, rowsSpooled: w.pendingRows, intervals: this.intervals };
+    return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
   }
 
   /** Replaces the pending write's time. */

@@ -178,6 +178,52 @@ test(
   }
 );
 
+test(
+  'records Vector never took stay spooled at the stop and the next up sends them first, once',
+  { skip: skipWithoutBpftrace, timeout: 120_000 },
+  async () => {
+    assertBpftraceAvailable();
+    const endpoint = await TestVectorEndpoint.start();
+    const dir = join(work, 'vector-restart');
+    const up = () =>
+      runNetmon(['up', '--sink', 'vector', '--duration', '2', '--interval', '1', '--no-ui', '--data-dir', dir], {
+        env: { NETMON_VECTOR_URL: endpoint.url },
+      });
+    try {
+      endpoint.answer = () => 'fail';
+      const first = await up();
+      assert.equal(first.code, 0, first.stderr);
+      const left = /; (\d+) stay spooled in (\S+) for the next start$/.exec(
+        first.stdout.trimEnd().split('\n').at(-1) ?? ''
+      );
+      assert.ok(left, first.stdout);
+      assert.equal(left[2], join(dir, 'spool'));
+      // Only the oldest batch was tried (a failure ends a flush); tokens name the agent run.
+      const runOf = (token: string | undefined) => token?.split('/')[1];
+      const firstRun = runOf(endpoint.requests[0].token);
+      assert.ok(endpoint.requests.every((q) => runOf(q.token) === firstRun));
+
+      endpoint.answer = () => 'ok';
+      const second = await up();
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /spool: \d+ batches \(\d+ rows\) left by an earlier run are sent first/);
+      const delivered = endpoint.requests.filter((q) => q.answer === 'ok');
+      const fromFirst = delivered.filter((q) => runOf(q.token) === firstRun);
+      assert.equal(fromFirst[0].token, endpoint.requests[0].token, 'oldest first, with its original token');
+      assert.deepEqual(delivered.slice(0, fromFirst.length), fromFirst, 'before anything of the second run');
+      assert.equal(
+        fromFirst.reduce((n, q) => n + q.rows.length, 0),
+        Number(left[1]),
+        'every row the first run left'
+      );
+      assert.equal(endpoint.replayedRows, 0, 'nothing arrived twice');
+      assert.match(second.stdout.trimEnd().split('\n').at(-1) ?? '', /^netmon up: wrote \d+ rows in \d+ intervals$/);
+    } finally {
+      await endpoint.down();
+    }
+  }
+);
+
 test('bad --spool-max-bytes and --vector-url values are usage errors naming what is expected; so is a fractional --interval', async () => {
   const size = await runNetmon(['up', '--spool-max-bytes', '12X', '--data-dir', join(work, 'v')]);
   assert.equal(size.code, 2);

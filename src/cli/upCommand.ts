@@ -49,7 +49,10 @@ export function addUpCommand(program: Command): void {
         .default(3000)
     )
     .addOption(
-      new Option('--sink <sink>', 'where records go: the store, or Vector (the fleet pipeline; it migrates the server)')
+      new Option(
+        '--sink <sink>',
+        'where records go: the store, or Vector (the fleet pipeline: run netmon migrate against its ClickHouse)'
+      )
         .choices(['clickhouse', 'vector'])
         .default('clickhouse')
     )
@@ -169,7 +172,7 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
     live.log(
       `netmon up: wrote ${summary.rowsWritten} rows in ${summary.intervals} intervals` +
         (summary.rowsDropped > 0 ? `; dropped ${summary.rowsDropped} (see agent_health.records_dropped)` : '') +
-        (summary.rowsSpooled > 0 ? `; ${summary.rowsSpooled} stay spooled in ${spool?.dir} for the next start` : '')
+        (spool && spool.rows > 0 ? `; ${spool.rows} stay spooled in ${spool.dir} for the next start` : '')
     );
   } finally {
     // Only after a failure: stop bpftrace before the store it writes to goes away.
