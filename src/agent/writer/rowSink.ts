@@ -28,3 +28,37 @@ export class SinkError extends Error {
     super(message, options);
   }
 }
+
+/** Errors of a transport that did not get through: the server is down, unreachable or too slow. */
+const TRANSPORT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * How RowWriter treats a failed insert: a SinkError says so itself; an error whose chain shows the
+ * server could not be reached (ClickHouse over HTTP refused, reset, timed out) is 'unavailable' as
+ * well, so an outage waits in the spool instead of using up a batch's attempts; anything else
+ * (a server that answered with an error) is undefined: retried up to maxAttempts.
+ */
+export function failureKind(error: unknown): SinkError['kind'] | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof SinkError) {
+      return e.kind;
+    }
+    const code = (e as { code?: unknown }).code;
+    if ((typeof code === 'string' && TRANSPORT_CODES.has(code)) || /^(Timeout error|socket hang up)/i.test(e.message)) {
+      return 'unavailable';
+    }
+  }
+  return undefined;
+}

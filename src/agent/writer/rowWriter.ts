@@ -2,7 +2,7 @@ import type { IngestRows, IngestTable } from '../../shared/schema';
 import { restartDelayMs } from '../bpftrace/restartBackoff';
 import { dedupToken } from './dedupToken';
 import { MemoryPendingBatches, summary, type Batch, type BatchSummary, type PendingBatches } from './pendingBatches';
-import { SinkError, type RowSink } from './rowSink';
+import { failureKind, type RowSink } from './rowSink';
 
 /**
  * Puts the agent's rows into the store (or another RowSink): batches per table, each with a dedup
@@ -223,7 +223,7 @@ export class RowWriter {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     this.failures++;
     this.lastError = `insert of ${batch.rows.length} ${batch.table} rows into ${this.store.description} failed: ${message}`;
-    const kind = err instanceof SinkError ? err.kind : undefined;
+    const kind = failureKind(err);
     if (kind === 'rejected') {
       // The sink answered and would refuse it again: the batches behind it need not wait.
       await this.pending.shift();
