@@ -23,7 +23,7 @@ import { bpftraceMissing } from '../src/agent/bpftrace/bpftraceTestEnvironment';
 import { startNetmon } from '../e2e/capture/netmonCli';
 import { captureReport, summarize, type Round } from './captureReport';
 import { runLoadClient, startLoadServer, type LoadServer } from './loadProcesses';
-import { cpuMs, peakRssBytes, processTree } from './processTree';
+import { cpuMs, cpuMsByThread, peakRssBytes, processTree } from './processTree';
 import { storedCounts } from './storedCounts';
 
 const WARMUP_MS = 1_000;
@@ -76,6 +76,8 @@ async function round(withAgent: boolean, server: LoadServer, dataDir: string, op
   let tree: number[] = [];
   let cpuAtOpen = 0;
   let agentCpuMs = 0;
+  let threadsAtOpen: Record<string, number> = {};
+  let agentCpuMsByThread: Record<string, number> = {};
   let peakRss = 0;
   try {
     const load = await runLoadClient(
@@ -84,15 +86,20 @@ async function round(withAgent: boolean, server: LoadServer, dataDir: string, op
         opened: () => {
           tree = agent === undefined ? [] : processTree(agent.pid);
           cpuAtOpen = cpuMs(tree);
+          threadsAtOpen = cpuMsByThread(tree);
         },
         closed: () => {
           agentCpuMs = cpuMs(tree) - cpuAtOpen;
+          const threads = cpuMsByThread(tree);
+          agentCpuMsByThread = Object.fromEntries(
+            Object.entries(threads).map(([group, ms]) => [group, ms - (threadsAtOpen[group] ?? 0)])
+          );
           peakRss = peakRssBytes(tree);
         },
       }
     );
     if (agent === undefined) {
-      return { withAgent, load, agentCpuMs: 0, agentProcesses: 0, peakRssBytes: 0 };
+      return { withAgent, load, agentCpuMs: 0, agentCpuMsByThread: {}, agentProcesses: 0, peakRssBytes: 0 };
     }
     const exit = await agent.stop();
     if (exit.code !== 0) {
@@ -102,6 +109,7 @@ async function round(withAgent: boolean, server: LoadServer, dataDir: string, op
       withAgent,
       load,
       agentCpuMs,
+      agentCpuMsByThread,
       agentProcesses: tree.length,
       peakRssBytes: peakRss,
       stored: storedCounts(dataDir, server.port, fromMs),

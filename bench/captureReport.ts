@@ -8,6 +8,8 @@ export interface Round {
   readonly load: LoadResult;
   /** node + bpftrace CPU (user + system) over the measured window. */
   readonly agentCpuMs: number;
+  /** The same by thread group (cpuMsByThread); threads that exit within the window are missing. */
+  readonly agentCpuMsByThread: Readonly<Record<string, number>>;
   readonly agentProcesses: number;
   /** Sum of VmHWM of the agent's processes. */
   readonly peakRssBytes: number;
@@ -25,6 +27,8 @@ export interface Summary {
   readonly throughputRatio: number;
   /** All with-rounds' agent CPU over all their measured connections. */
   readonly agentCpuUsPerConnection: number;
+  /** The same by thread group, largest first. */
+  readonly agentCpuUsPerConnectionByThread: Readonly<Record<string, number>>;
   readonly lostEvents: number;
   readonly peakRssBytes: number;
   /** Connections the agent stored from each side ÷ connections the load made while it ran. */
@@ -54,6 +58,13 @@ export function summarize(rounds: readonly Round[], seconds: number): Summary {
   const throughputRatio = connectionsPerSecondWith / connectionsPerSecondWithout;
   const agentCpuUsPerConnection =
     (total(withAgent, (r) => r.agentCpuMs) * 1000) / total(withAgent, (r) => r.load.connections);
+  const connections = total(withAgent, (r) => r.load.connections);
+  const groups = new Set(withAgent.flatMap((r) => Object.keys(r.agentCpuMsByThread)));
+  const agentCpuUsPerConnectionByThread = Object.fromEntries(
+    [...groups]
+      .map((g) => [g, (total(withAgent, (r) => r.agentCpuMsByThread[g] ?? 0) * 1000) / connections] as const)
+      .sort((a, b) => b[1] - a[1])
+  );
   const lostEvents = total(withAgent, (r) => r.stored?.lostEvents ?? 0);
   const attempted = total(withAgent, (r) => r.load.attempted);
   return {
@@ -61,6 +72,7 @@ export function summarize(rounds: readonly Round[], seconds: number): Summary {
     connectionsPerSecondWith,
     throughputRatio,
     agentCpuUsPerConnection,
+    agentCpuUsPerConnectionByThread,
     lostEvents,
     peakRssBytes: Math.max(...withAgent.map((r) => r.peakRssBytes)),
     storedOutboundShare: total(withAgent, (r) => r.stored?.outbound ?? 0) / attempted,
@@ -118,6 +130,7 @@ export function captureReport(s: Summary, rounds: readonly Round[], seconds: num
       `${s.throughputRatio.toFixed(3)}  (target >= ${TARGETS.throughputRatio}: ${met(s.targetsMet.throughputRatio)})`,
     `agent CPU (node + bpftrace) per connection: ${s.agentCpuUsPerConnection.toFixed(1)} µs  ` +
       `(target <= ${TARGETS.cpuUsPerConnection}: ${met(s.targetsMet.cpuUsPerConnection)})`,
+    ...Object.entries(s.agentCpuUsPerConnectionByThread).map(([group, us]) => `  ${group}: ${us.toFixed(1)} µs`),
     `lost events: ${int(s.lostEvents)}  (target ${TARGETS.lostEvents}: ${met(s.targetsMet.lostEvents)})`,
     `peak agent RSS (node + bpftrace): ${mb(s.peakRssBytes)} MiB`,
     `connections stored / made while the agent ran: outbound ${pct(s.storedOutboundShare)}, inbound ${pct(s.storedInboundShare)}`,

@@ -58,3 +58,37 @@ export function cpuMs(pids: readonly number[]): number {
 export function peakRssBytes(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (statusField(pid, 'VmHWM') ?? 0) * 1024, 0);
 }
+
+/**
+ * Where a tree's CPU goes, by thread: bpftrace per program (.bt file), and in the agent's node
+ * process its main thread (the JS), V8's helper threads (concurrent GC and compilation), and the
+ * rest (chDB's threads: insert parsing, materialized views, merges; libuv). In ms, user + system.
+ */
+export function cpuMsByThread(pids: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids) {
+    let process: string;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      const program = argv.find((a) => a.endsWith('.bt'));
+      process = program === undefined ? comm : `${comm} ${program.slice(program.lastIndexOf('/') + 1)}`;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = parseProcStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const group =
+          comm !== 'node'
+            ? process
+            : Number(tid) === pid
+              ? 'node main thread'
+              : name.startsWith('V8 ')
+                ? 'node V8 helpers (GC)'
+                : 'node other threads (chDB, libuv)';
+        out[group] = (out[group] ?? 0) + ((stat.utimeTicks + stat.stimeTicks) * 1000) / USER_HZ;
+      }
+    } catch {
+      // Gone since the tree was listed.
+    }
+  }
+  return out;
+}
