@@ -61,8 +61,9 @@ export function peakRssBytes(pids: readonly number[]): number {
 
 /**
  * Where a tree's CPU goes, by thread: bpftrace per program (.bt file), and in the agent's node
- * process its main thread (the JS), V8's helper threads (concurrent GC and compilation), and the
- * rest (chDB's threads: insert parsing, materialized views, merges; libuv). In ms, user + system.
+ * process its main thread (the JS), the other threads node names after itself (V8's concurrent GC
+ * and compilers, libuv's pool), and the threads chDB names (insert parsing, the materialized views,
+ * merges). In ms, user + system.
  */
 export function cpuMsByThread(pids: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -81,9 +82,9 @@ export function cpuMsByThread(pids: readonly number[]): Record<string, number> {
             ? process
             : Number(tid) === pid
               ? 'node main thread'
-              : name.startsWith('V8 ')
-                ? 'node V8 helpers (GC)'
-                : 'node other threads (chDB, libuv)';
+              : name === 'node'
+                ? 'node V8 and libuv threads (GC)'
+                : 'chDB threads (insert, views, merges)';
         out[group] = (out[group] ?? 0) + ((stat.utimeTicks + stat.stimeTicks) * 1000) / USER_HZ;
       }
     } catch {
