@@ -147,6 +147,14 @@ interface FlushGroup {
 
 type FlushedLine = Extract<BpftraceLine, { kind: 'flushed' }>;
 
+/** What waits in the reorder queue: a line, or a flush's group, with the owner read on arrival. */
+interface Queued {
+  readonly event:
+    | Extract<BpftraceLine, { kind: 'seen' | 'owner' | 'reset' | 'close' | 'fail' | 'flushed' }>
+    | { readonly kind: 'group'; readonly ts: number; readonly group: FlushGroup; readonly flushed?: FlushedLine };
+  readonly who: ProcessAttribution | undefined;
+}
+
 /**
  * A closed connection's final row waits this long past the reorder window for reset lines that
  * follow its close (an abortive close's RST); later ones become a follow-up row.
@@ -191,7 +199,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   const tcp = new ConnectionTracker({ ...shared, maxConnections });
   const udp = new UdpFlows({ ...shared, maxFlows: maxUdpFlows });
   const rowContext: RowContext = { node: opts.node, endpoints, metadata: opts.metadata ?? NO_METADATA };
-  const queue = new TimeOrderedQueue();
+  const queue = new TimeOrderedQueue<Queued>(apply);
   // Enough for every connection to open, close and reset once per interval before a forced release.
   const maxBuffered = 4 * maxConnections;
 
@@ -269,7 +277,31 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   function queueGroup(g: FlushGroup, ts: number, flushed?: FlushedLine): void {
     group = undefined;
     queuedSeq = g.seq ?? flushed?.seq;
-    queue.push(ts, () => flushRows(ts, g, flushed));
+    queue.push(ts, { event: { kind: 'group', ts, group: g, flushed }, who: undefined });
+  }
+
+  function apply({ event: e, who }: Queued): void {
+    switch (e.kind) {
+      case 'seen':
+        tcp.open(e, who);
+        return;
+      case 'owner':
+        tcp.owner(e, who);
+        return;
+      case 'reset':
+        tcp.reset(e);
+        return;
+      case 'close':
+      case 'fail':
+        tcp.close(e, who);
+        return;
+      case 'group':
+        flushRows(e.ts, e.group, e.flushed);
+        return;
+      case 'flushed':
+        countFlushed(e); // its flush went out without it
+        return;
+    }
   }
 
   /** Everything read so far out as rows: at the end, and before a new bpftrace run starts over. */
@@ -295,26 +327,18 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       case 'hello':
         startRun(e.intervalS);
         return;
-      case 'seen': {
-        const who = ownerOf(e.pid, e.comm, e.cgroup);
-        queue.push(e.ts, () => tcp.open(e, who));
-        return;
-      }
-      case 'owner': {
-        // The owner line is the only one from the owner's own context; it carries no cgroup.
-        const who = ownerOf(e.pid, e.comm, 0);
-        queue.push(e.ts, () => tcp.owner(e, who));
-        return;
-      }
-      case 'reset':
-        queue.push(e.ts, () => tcp.reset(e));
-        return;
+      case 'seen':
       case 'close':
-      case 'fail': {
-        const who = ownerOf(e.pid, e.comm, e.cgroup);
-        queue.push(e.ts, () => tcp.close(e, who));
+      case 'fail':
+        queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
         return;
-      }
+      case 'owner':
+        // The owner line is the only one from the owner's own context; it carries no cgroup.
+        queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, 0) });
+        return;
+      case 'reset':
+        queue.push(e.ts, { event: e, who: undefined });
+        return;
       case 'flush':
         if (group?.ts !== undefined) {
           queueGroup(group, group.ts); // the previous flush's "flushed" line was lost
@@ -342,7 +366,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
         return;
       case 'flushed':
         if (group === undefined && e.seq === queuedSeq) {
-          queue.push(e.ts, () => countFlushed(e)); // its flush went out without it
+          queue.push(e.ts, { event: e, who: undefined });
         } else {
           // A lost "flush" line leaves the group without its time; the flushed line is close enough.
           queueGroup(currentGroup(), group?.ts ?? e.ts, e);

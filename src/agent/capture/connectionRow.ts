@@ -57,24 +57,22 @@ export interface RowContext {
   readonly metadata: LookupMetadata;
 }
 
-function side<P extends 'local' | 'remote'>(prefix: P, meta: SideMetadata | undefined) {
-  return {
-    [`${prefix}_cluster`]: meta?.cluster ?? '',
-    [`${prefix}_namespace`]: meta?.namespace ?? '',
-    [`${prefix}_deployment`]: meta?.deployment ?? '',
-    [`${prefix}_pod`]: meta?.pod ?? '',
-    [`${prefix}_container`]: meta?.container ?? '',
-  } as Record<`${P}_${keyof SideMetadata}`, string>;
-}
+/** What an IPv6 column stores for "none"; '::' rather than '' because '' does not parse as IPv6. */
+export const NO_IP = '::';
 
 /**
  * Adds what the node knows beyond the socket: metadata of this side's container, and when the peer
  * is another socket on this node, the peer's container, metadata and node. Peers elsewhere keep
  * '' here; joining them by remote_ip is a later stage's job.
+ *
+ * One object literal with every column, the enricher's too, so that all rows share one shape and
+ * the enricher's writes change values, not shapes: this runs for every row.
  */
 export function buildConnectionRow(d: RowDraft, ctx: RowContext): ConnectionRow {
   const peer = ctx.endpoints.lookup({ protocol: d.protocol, ip: d.remoteIp, port: d.remotePort, netns: d.netns });
-  const meta = (id: string | undefined) => (id ? ctx.metadata(id) : undefined);
+  const local = d.localContainerId === '' ? undefined : ctx.metadata(d.localContainerId);
+  const remote = peer === undefined || peer === '' ? undefined : ctx.metadata(peer);
+  const c = d.counters;
   return {
     ts: d.tsMs,
     connection_id: d.connectionId,
@@ -86,20 +84,30 @@ export function buildConnectionRow(d: RowDraft, ctx: RowContext): ConnectionRow 
     local_ip: d.localIp,
     local_port: d.localPort,
     local_container_id: d.localContainerId,
-    ...side('local', meta(d.localContainerId)),
+    local_cluster: local?.cluster ?? '',
+    local_namespace: local?.namespace ?? '',
+    local_deployment: local?.deployment ?? '',
+    local_pod: local?.pod ?? '',
+    local_container: local?.container ?? '',
     remote_ip: d.remoteIp,
     remote_port: d.remotePort,
     remote_container_id: peer ?? '',
-    ...side('remote', meta(peer)),
+    remote_cluster: remote?.cluster ?? '',
+    remote_namespace: remote?.namespace ?? '',
+    remote_deployment: remote?.deployment ?? '',
+    remote_pod: remote?.pod ?? '',
+    remote_container: remote?.container ?? '',
     remote_node: peer === undefined ? '' : ctx.node,
     remote_service: '',
+    remote_service_ip: NO_IP,
+    remote_service_port: 0,
     remote_dns_name: '',
-    bytes_tx: d.counters.bytesTx,
-    bytes_rx: d.counters.bytesRx,
-    packets_tx: d.counters.packetsTx,
-    packets_rx: d.counters.packetsRx,
-    retransmits: d.counters.retransmits,
-    resets: d.counters.resets,
+    bytes_tx: c.bytesTx,
+    bytes_rx: c.bytesRx,
+    packets_tx: c.packetsTx,
+    packets_rx: c.packetsRx,
+    retransmits: c.retransmits,
+    resets: c.resets,
     rtt_us: d.rttUs,
     state: d.state,
     opened: d.opened,

@@ -3,7 +3,7 @@ import type { TcpCloseEvent, TcpOpenEvent, TcpSnapshotEntry, TcpTotals } from '.
 import type { IntervalCounters, ProcessAttribution, RowDraft } from './connectionRow';
 import { connectionId } from './connectionId';
 import { guessDirection, type PortRange } from './directionGuess';
-import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
+import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpoints';
 
 /**
  * TCP connections from connections.bt events to per-interval rows of deltas.
@@ -74,7 +74,7 @@ const MAX_RESETS = 16;
 interface Conn {
   readonly id: string;
   readonly identity: Omit<TcpOpenEvent, 'kind' | 'ts' | 'pid' | 'comm'>;
-  readonly endpoint: LocalEndpoint;
+  readonly endpoint: EndpointKey;
   readonly direction: Direction;
   readonly seen: boolean;
   pid: number;
@@ -110,6 +110,15 @@ interface Early {
 }
 
 const keyOf = (sk: number, start: number) => `${sk}/${start}`;
+
+/** Not filter(...).length: this runs for every close, and a closure per call costs. */
+function countAfter(times: readonly number[], ts: number): number {
+  let n = 0;
+  for (const t of times) {
+    n += t > ts ? 1 : 0;
+  }
+  return n;
+}
 
 function minus(a: TcpTotals, b: TcpTotals): TcpTotals | undefined {
   const d = {
@@ -160,7 +169,9 @@ export class ConnectionTracker {
     if (early?.owner) {
       this.setOwner(conn, early.owner.pid, early.owner.who);
     }
-    early?.resetTs.forEach((ts) => this.addReset(conn, ts));
+    for (const ts of early?.resetTs ?? []) {
+      this.addReset(conn, ts);
+    }
   }
 
   owner(e: { ts: number; sk: number; start: number; pid: number }, who: ProcessAttribution | undefined): void {
@@ -214,8 +225,7 @@ export class ConnectionTracker {
     this.setOwner(conn, e.pid, who);
     const early = this.takeEarly(key);
     // Read before the close line but sent after it (another CPU): not in the close line's count.
-    const after = (ts: number) => ts > e.ts;
-    conn.resetsAfterClose += conn.resetTs.filter(after).length + (early?.resetTs.filter(after).length ?? 0);
+    conn.resetsAfterClose += countAfter(conn.resetTs, e.ts) + (early === undefined ? 0 : countAfter(early.resetTs, e.ts));
   }
 
   snapshot(entries: readonly TcpSnapshotEntry[]): void {
@@ -326,7 +336,7 @@ export class ConnectionTracker {
     const conn: Conn = {
       id: connectionId(this.opts.node, 'tcp', sk, start),
       identity: { sk, start, direction: e.direction, cgroup, netns, laddr, lport, raddr, rport },
-      endpoint: { protocol: 'tcp', ip: laddr, port: lport, netns },
+      endpoint: endpointKey({ protocol: 'tcp', ip: laddr, port: lport, netns }),
       direction: seen ? guessDirection(lport, rport, this.opts.ephemeralPorts) : e.direction,
       seen,
       pid: 0,

@@ -22,10 +22,19 @@ interface Entry {
   refs: number;
 }
 
-const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+/** An endpoint as the index keys it, worked out once per socket; undefined when it is not indexed. */
+export type EndpointKey = string | undefined;
+
+const V4_MAPPED_PREFIX = '::ffff:';
+const DOTTED_QUAD = /^\d+\.\d+\.\d+\.\d+$/;
 
 function canonicalIp(ip: string): string {
-  return V4_MAPPED.exec(ip)?.[1] ?? ip.toLowerCase();
+  if (!ip.includes(':')) {
+    return ip; // IPv4 as bpftrace prints it: the common case needs no pattern
+  }
+  const lower = ip.toLowerCase();
+  const v4 = lower.startsWith(V4_MAPPED_PREFIX) ? lower.slice(V4_MAPPED_PREFIX.length) : '';
+  return DOTTED_QUAD.test(v4) ? v4 : lower;
 }
 
 function isLoopback(ip: string): boolean {
@@ -36,20 +45,23 @@ function isWildcard(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::';
 }
 
-function keyOf({ protocol, ip, port, netns }: LocalEndpoint): string | undefined {
+export function endpointKey({ protocol, ip, port, netns }: LocalEndpoint): EndpointKey {
   const canonical = canonicalIp(ip);
   if (isWildcard(canonical) || port === 0) {
     return undefined;
   }
-  return `${protocol} ${canonical} ${port}${isLoopback(canonical) ? ` ${netns}` : ''}`;
+  return isLoopback(canonical) ? `${protocol} ${canonical} ${port} ${netns}` : `${protocol} ${canonical} ${port}`;
 }
 
+/**
+ * Sockets come and go by key (endpointKey, kept with the socket: every connection adds, may
+ * update and removes its endpoint); peers are looked up by endpoint.
+ */
 export class LocalEndpoints {
   private readonly entries = new Map<string, Entry>();
 
   /** Takes a reference; the latest non-empty container id wins for a shared endpoint. */
-  add(endpoint: LocalEndpoint, containerId: string): void {
-    const key = keyOf(endpoint);
+  add(key: EndpointKey, containerId: string): void {
     if (key === undefined) {
       return;
     }
@@ -65,16 +77,14 @@ export class LocalEndpoints {
   }
 
   /** Learns a container id later (an inbound socket's owner) without taking a reference. */
-  update(endpoint: LocalEndpoint, containerId: string): void {
-    const key = keyOf(endpoint);
+  update(key: EndpointKey, containerId: string): void {
     const entry = key === undefined ? undefined : this.entries.get(key);
     if (entry !== undefined && containerId !== '') {
       entry.containerId = containerId;
     }
   }
 
-  remove(endpoint: LocalEndpoint): void {
-    const key = keyOf(endpoint);
+  remove(key: EndpointKey): void {
     const entry = key === undefined ? undefined : this.entries.get(key);
     if (entry !== undefined && --entry.refs <= 0) {
       this.entries.delete(key!);
@@ -83,7 +93,7 @@ export class LocalEndpoints {
 
   /** The container of a local socket at this endpoint ('' for a host process), or undefined. */
   lookup(endpoint: LocalEndpoint): string | undefined {
-    const key = keyOf(endpoint);
+    const key = endpointKey(endpoint);
     return key === undefined ? undefined : this.entries.get(key)?.containerId;
   }
 

@@ -1,33 +1,39 @@
 /**
  * Puts events back in kernel time order. bpftrace reads one perf buffer per CPU, so a line from
  * one CPU can be read after a later line from another (a close before its open, an event before
- * the flush that it preceded). Items wait until they are older than a window and then run sorted
- * by timestamp, ties in arrival order; one that shows up after later items already ran is
- * counted as late and runs at the next release.
+ * the flush that it preceded). Values wait until they are older than a window and are then
+ * applied sorted by timestamp, ties in arrival order; one that shows up after later values were
+ * already applied is counted as late and is applied at the next release.
+ *
+ * Values are data handed to one apply function rather than a closure each: the capture queues
+ * every line, and a closure per line was a good part of its garbage. Without an apply function the
+ * values are closures and run themselves.
  */
 
-interface Item {
+interface Item<T> {
   readonly ts: number;
-  readonly arrival: number;
-  readonly run: () => void;
+  readonly value: T;
 }
 
-const byTime = (a: Item, b: Item) => a.ts - b.ts || a.arrival - b.arrival;
+// Array.prototype.sort is stable, and items are appended in arrival order: ties keep it.
+const byTime = <T>(a: Item<T>, b: Item<T>) => a.ts - b.ts;
+const runIt = (run: unknown) => (run as () => void)();
 
-export class TimeOrderedQueue {
-  private items: Item[] = [];
-  private arrivals = 0;
+export class TimeOrderedQueue<T = () => void> {
+  private items: Array<Item<T>> = [];
   private lastRunTs = Number.NEGATIVE_INFINITY;
   private lateItems = 0;
 
-  push(ts: number, run: () => void): void {
+  constructor(private readonly apply: (value: T) => void = runIt) {}
+
+  push(ts: number, value: T): void {
     if (ts < this.lastRunTs) {
       this.lateItems++;
     }
-    this.items.push({ ts, arrival: this.arrivals++, run });
+    this.items.push({ ts, value });
   }
 
-  /** Runs every item with a timestamp at or before `ts`. */
+  /** Applies every value with a timestamp at or before `ts`. */
   runUntil(ts: number): void {
     this.items.sort(byTime);
     let n = 0;
@@ -37,7 +43,7 @@ export class TimeOrderedQueue {
     this.runFirst(n);
   }
 
-  /** Runs the oldest `n` items whatever their age: the bound on memory when lines pour in. */
+  /** Applies the oldest `n` values whatever their age: the bound on memory when lines pour in. */
   runOldest(n: number): void {
     this.items.sort(byTime);
     this.runFirst(Math.min(n, this.items.length));
@@ -60,7 +66,7 @@ export class TimeOrderedQueue {
     this.items = this.items.slice(n);
     for (const item of due) {
       this.lastRunTs = Math.max(this.lastRunTs, item.ts);
-      item.run();
+      this.apply(item.value);
     }
   }
 }

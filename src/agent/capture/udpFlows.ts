@@ -3,7 +3,7 @@ import type { UdpIdentity, UdpStat } from './bpftraceLine';
 import type { ProcessAttribution, RowDraft } from './connectionRow';
 import { connectionId } from './connectionId';
 import { guessUdpDirection, type PortRange } from './directionGuess';
-import type { LocalEndpoint, LocalEndpoints } from './localEndpoints';
+import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpoints';
 
 /**
  * UDP per (socket, pid) and interval. connections.bt empties its UDP maps at every flush, so the
@@ -42,7 +42,7 @@ export interface UdpFlowsStats {
 interface Flow {
   readonly id: string;
   readonly identity: UdpIdentity;
-  readonly endpoint: LocalEndpoint;
+  readonly endpoint: EndpointKey;
   readonly direction: Direction;
   readonly containerId: string;
   readonly comm: string;
@@ -189,7 +189,7 @@ export class UdpFlows {
     const flow: Flow = {
       id: connectionId(this.opts.node, 'udp', sk, pid, laddr, lport, raddr, rport, netns),
       identity,
-      endpoint: { protocol: 'udp', ip: laddr, port: lport, netns },
+      endpoint: endpointKey({ protocol: 'udp', ip: laddr, port: lport, netns }),
       direction: guessUdpDirection(
         lport,
         rport,

@@ -1,4 +1,5 @@
 import type { ConnectionRow } from '../../shared/schema';
+import { NO_IP } from '../capture/connectionRow';
 import type { MetadataIndex } from '../metadata/metadataIndex';
 import type { Metadata } from '../metadata/metadataRecords';
 import type { NatTable } from '../nat/natTable';
@@ -50,8 +51,6 @@ export interface EnrichmentStats {
   readonly namesFromInventory: number;
 }
 
-/** What an IPv6 column stores for "none"; '::' rather than '' because '' does not parse as IPv6. */
-export const NO_IP = '::';
 
 export class ConnectionEnricher {
   private readonly counts = {
