@@ -159,48 +159,127 @@ function obj(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function totals(d: readonly unknown[], at: number, what: string): TcpTotals {
+const FIELD_NAMES = [
+  'ts',
+  'sk',
+  'start',
+  'direction',
+  'pid',
+  'comm',
+  'cgroup',
+  'netns',
+  'laddr',
+  'lport',
+  'raddr',
+  'rport',
+  'tx_bytes',
+  'rx_bytes',
+  'tx_packets',
+  'rx_packets',
+  'retransmits',
+  'rtt_us',
+  'resets',
+  'errno',
+] as const;
+type FieldNames = Readonly<Record<(typeof FIELD_NAMES)[number], string>>;
+const fieldNameCache = new Map<string, FieldNames>();
+
+/**
+ * "<what> <field>" for each field, as the reasons name them, made once per kind of line or map:
+ * building them per line cost a string for every field of every line, and they are read only
+ * when a field is rejected.
+ */
+function fieldNames(what: string): FieldNames {
+  let names = fieldNameCache.get(what);
+  if (names === undefined) {
+    names = Object.fromEntries(FIELD_NAMES.map((f) => [f, `${what} ${f}`])) as FieldNames;
+    fieldNameCache.set(what, names);
+  }
+  return names;
+}
+
+function totals(d: readonly unknown[], at: number, n: FieldNames): TcpTotals {
   return {
-    txBytes: counter(d[at], `${what} tx_bytes`),
-    rxBytes: counter(d[at + 1], `${what} rx_bytes`),
-    txPackets: counter(d[at + 2], `${what} tx_packets`),
-    rxPackets: counter(d[at + 3], `${what} rx_packets`),
-    retransmits: counter(d[at + 4], `${what} retransmits`),
+    txBytes: counter(d[at], n.tx_bytes),
+    rxBytes: counter(d[at + 1], n.rx_bytes),
+    txPackets: counter(d[at + 2], n.tx_packets),
+    rxPackets: counter(d[at + 3], n.rx_packets),
+    retransmits: counter(d[at + 4], n.retransmits),
   };
 }
 
 const OPEN_FIELDS = 13;
 const CLOSE_FIELDS = OPEN_FIELDS + 8;
+const ANY_DIRECTION: readonly TcpDirection[] = ['outbound', 'inbound', 'unknown'];
+const SEEN_DIRECTION: readonly TcpDirection[] = ['unknown'];
+const KNOWN_DIRECTION: readonly TcpDirection[] = ['outbound', 'inbound'];
+
+function direction(value: unknown, n: FieldNames, allowed: readonly TcpDirection[]): TcpDirection {
+  if (typeof value !== 'string' || !allowed.includes(value as TcpDirection)) {
+    reject(`${n.direction}: expected ${allowed.join(' or ')}, got ${describe(value)}`);
+  }
+  return value as TcpDirection;
+}
 
 /**
- * The identity fields from d[at] on: start, direction, pid, comm, cgroup, netns, laddr, lport,
- * raddr, rport (value lines put ts and sk before them, @new entries have sk as their key).
+ * A seen, close or fail line: ts, sk, then the identity (start, direction, pid, comm, cgroup,
+ * netns, laddr, lport, raddr, rport), and for close and fail the totals, rtt_us, resets and
+ * errno. Built as one object: this runs for every connection.
  */
-function identityFields(d: readonly unknown[], at: number, what: string, allowed: readonly TcpDirection[]) {
-  const direction = d[at + 1];
-  if (typeof direction !== 'string' || !allowed.includes(direction as TcpDirection)) {
-    reject(`${what} direction: expected ${allowed.join(' or ')}, got ${describe(direction)}`);
+function tcpEventLine(d: readonly unknown[], kind: 'seen' | 'close' | 'fail'): BpftraceLine {
+  const n = fieldNames(kind);
+  const ts = timestamp(d[1], n.ts);
+  const sk = socket(d[2], n.sk);
+  const start = timestamp(d[3], n.start);
+  const dir = direction(d[4], n, kind === 'seen' ? SEEN_DIRECTION : ANY_DIRECTION);
+  const pid = u32(d[5], n.pid);
+  const comm = str(d[6], n.comm, MAX_COMM_CHARS);
+  const cgroup = counter(d[7], n.cgroup);
+  const netns = u32(d[8], n.netns);
+  const laddr = address(d[9], n.laddr);
+  const lport = port(d[10], n.lport);
+  const raddr = address(d[11], n.raddr);
+  const rport = port(d[12], n.rport);
+  if (kind === 'seen') {
+    return { kind, ts, sk, start, direction: dir, pid, comm, cgroup, netns, laddr, lport, raddr, rport };
   }
   return {
-    start: timestamp(d[at], `${what} start`),
-    direction: direction as TcpDirection,
-    pid: u32(d[at + 2], `${what} pid`),
-    comm: str(d[at + 3], `${what} comm`, MAX_COMM_CHARS),
-    cgroup: counter(d[at + 4], `${what} cgroup`),
-    netns: u32(d[at + 5], `${what} netns`),
-    laddr: address(d[at + 6], `${what} laddr`),
-    lport: port(d[at + 7], `${what} lport`),
-    raddr: address(d[at + 8], `${what} raddr`),
-    rport: port(d[at + 9], `${what} rport`),
+    kind,
+    ts,
+    sk,
+    start,
+    direction: dir,
+    pid,
+    comm,
+    cgroup,
+    netns,
+    laddr,
+    lport,
+    raddr,
+    rport,
+    totals: totals(d, OPEN_FIELDS, n),
+    rttUs: u32(d[OPEN_FIELDS + 5], n.rtt_us),
+    resets: counter(d[OPEN_FIELDS + 6], n.resets),
+    errno: int(d[OPEN_FIELDS + 7], n.errno, 0, 4095),
   };
 }
 
-function openFields(d: unknown[], kind: string): Omit<TcpOpenEvent, 'kind'> {
-  const allowed: TcpDirection[] = kind === 'seen' ? ['unknown'] : ['outbound', 'inbound', 'unknown'];
+/** An @new0/@new1 entry: sk is its key, the identity fields its value. */
+function newEntry(key: string, value: unknown, name: string): TcpIdentity {
+  const n = fieldNames(name);
+  const v = tuple(value, 10, `${name} entry`);
   return {
-    ts: timestamp(d[1], `${kind} ts`),
-    sk: socket(d[2], `${kind} sk`),
-    ...identityFields(d, 3, kind, allowed),
+    sk: socketText(key, `${name} key`),
+    start: timestamp(v[0], n.start),
+    direction: direction(v[1], n, KNOWN_DIRECTION),
+    pid: u32(v[2], n.pid),
+    comm: str(v[3], n.comm, MAX_COMM_CHARS),
+    cgroup: counter(v[4], n.cgroup),
+    netns: u32(v[5], n.netns),
+    laddr: address(v[6], n.laddr),
+    lport: port(v[7], n.lport),
+    raddr: address(v[8], n.raddr),
+    rport: port(v[9], n.rport),
   };
 }
 
@@ -223,18 +302,11 @@ function valueLine(data: unknown): BpftraceLine {
     }
     case 'seen':
       arity(d, OPEN_FIELDS);
-      return { kind, ...openFields(d, kind) };
+      return tcpEventLine(d, kind);
     case 'close':
     case 'fail':
       arity(d, CLOSE_FIELDS);
-      return {
-        kind,
-        ...openFields(d, kind),
-        totals: totals(d, OPEN_FIELDS, kind),
-        rttUs: u32(d[OPEN_FIELDS + 5], `${kind} rtt_us`),
-        resets: counter(d[OPEN_FIELDS + 6], `${kind} resets`),
-        errno: int(d[OPEN_FIELDS + 7], `${kind} errno`, 0, 4095),
-      };
+      return tcpEventLine(d, kind);
     case 'owner':
       arity(d, 6);
       return {
@@ -331,17 +403,14 @@ function mapLine(data: unknown): BpftraceLine {
       return {
         sk: socketText(key, '@tcp key'),
         start: timestamp(v[0], '@tcp start'),
-        totals: totals(v, 1, '@tcp'),
+        totals: totals(v, 1, fieldNames('@tcp')),
         rttUs: u32(v[6], '@tcp rtt_us'),
       };
     });
     return { kind: 'tcpSnapshot', ...parsed };
   }
   if (name === '@new0' || name === '@new1') {
-    const parsed = entries(obj(body, name), (key, value) => ({
-      sk: socketText(key, `${name} key`),
-      ...identityFields(tuple(value, 10, `${name} entry`), 0, name, ['outbound', 'inbound']),
-    }));
+    const parsed = entries(obj(body, name), (key, value) => newEntry(key, value, name));
     return { kind: 'tcpIdentities', ...parsed };
   }
   if (name === '@udp_id0' || name === '@udp_id1') {
