@@ -1,0 +1,243 @@
+/**
+ * How fast do agent records get into the embedded store, per core? Realistic connection rows (the
+ * synthetic fleet generator's, in time order) go through the agent's own RowWriter into a fresh
+ * chDB store, in 50,000-row batches with dedup tokens, rollup views included, exactly as `netmon up`
+ * writes them. Side by side, in the same run and on the same rows, the naive path: one INSERT per
+ * row, the row as JSONEachRow text (JSON.stringify). Rounds alternate the two paths' order.
+ *
+ * Each measurement is its own process with its own data dir; its CPU is user + system of the whole
+ * process from /proc/self/stat (node's main thread, V8's helpers and chDB's threads), from the
+ * first write until the last insert returned and the merges it started have finished. rows/s per
+ * core = rows ÷ CPU seconds. Target >= 250,000 (reported, not asserted).
+ *
+ *   node --import tsx bench/ingest.ts [--rows N] [--naive-rows N] [--rounds N] [--quick] [--json]
+ *
+ * Prints a table (stderr with --json, which prints the JSON on stdout instead of writing
+ * bench/results/ingest.json).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RowWriter } from '../src/agent/writer/rowWriter';
+import { DATABASE, tables, type ConnectionRow } from '../src/shared/schema';
+import { migrate } from '../src/store/migrate';
+import { openStore } from '../src/store/openStore';
+import type { Store } from '../src/store/store';
+import { median } from './captureReport';
+import { runChildJson } from './childJson';
+import { cpuMsByThread } from './processTree';
+import { waitForMerges } from './storageFootprint';
+import { synthConnectionRows } from './synthRows';
+
+const INGEST_TARGET_ROWS_PER_S_PER_CORE = 250_000;
+const SEED = 7;
+/** A few hundred pods over the last 10 minutes: the variety one node's agent sees in an interval or two. */
+const PODS = 500;
+const SPAN_MS = 10 * 60_000;
+const MERGE_WAIT_MS = 60_000;
+const SCRIPT = __filename;
+
+type IngestPath = 'batched' | 'naive';
+
+export interface Measurement {
+  readonly path: IngestPath;
+  readonly rows: number;
+  readonly wallMs: number;
+  /** Insert window plus the merges it started: all threads of the process. */
+  readonly cpuMs: number;
+  readonly cpuMsByThread: Record<string, number>;
+  readonly rowsPerSecond: number;
+  readonly rowsPerSecondPerCore: number;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function positive(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new Error(`--${name} ${JSON.stringify(text)}: expected a whole number >= 1`);
+  }
+  return n;
+}
+
+async function withFreshStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'netmon-bench-ingest-'));
+  const store = await openStore({ dataDir: dir });
+  try {
+    await migrate(store);
+    return await work(store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Child: generates the rows once, as NDJSON, so every measurement reads the same ones. */
+async function prepare(file: string, rows: number): Promise<{ rows: number }> {
+  const made = await withFreshStore((store) =>
+    synthConnectionRows(store, { seed: SEED, rows, pods: PODS, spanMs: SPAN_MS })
+  );
+  writeFileSync(file, made.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { rows: made.length };
+}
+
+function threadDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, Math.round(v - (before[k] ?? 0))]));
+}
+
+async function insertAll(store: Store, path: IngestPath, rows: readonly ConnectionRow[]): Promise<void> {
+  if (path === 'batched') {
+    const writer = new RowWriter({ store, node: 'bench-node' });
+    writer.write('connections', rows);
+    await writer.flush();
+    const { sent, lastError } = writer.stats();
+    if (sent !== rows.length) {
+      throw new Error(`RowWriter sent ${sent} of ${rows.length} rows: ${lastError ?? 'no error recorded'}`);
+    }
+    return;
+  }
+  const insert = `INSERT INTO ${DATABASE}.${tables.connections.name} FORMAT JSONEachRow\n`;
+  for (const row of rows) {
+    await store.command(insert + JSON.stringify(row));
+  }
+}
+
+/** Child: one measurement of one path on a fresh store. */
+async function measure(path: IngestPath, file: string, limit: number): Promise<Measurement> {
+  const rows = readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(0, limit)
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as ConnectionRow);
+  return withFreshStore(async (store) => {
+    const before = cpuMsByThread([process.pid]);
+    const start = performance.now();
+    await insertAll(store, path, rows);
+    const wallMs = performance.now() - start;
+    await waitForMerges(store, MERGE_WAIT_MS, log);
+    const byThread = threadDelta(before, cpuMsByThread([process.pid]));
+    const [{ n }] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${DATABASE}.${tables.connections.name}`);
+    if (Number(n) !== rows.length) {
+      throw new Error(`${path}: the store holds ${n} rows after inserting ${rows.length}; expected all of them`);
+    }
+    const cpuMs = Object.values(byThread).reduce((s, v) => s + v, 0);
+    return {
+      path,
+      rows: rows.length,
+      wallMs: Math.round(wallMs),
+      cpuMs,
+      cpuMsByThread: byThread,
+      rowsPerSecond: Math.round(rows.length / (wallMs / 1000)),
+      rowsPerSecondPerCore: Math.round(rows.length / (cpuMs / 1000)),
+    };
+  });
+}
+
+export interface IngestResult {
+  readonly rows: number;
+  readonly naiveRows: number;
+  readonly rounds: number;
+  readonly rowsPerSecondPerCore: number;
+  readonly naiveRowsPerSecondPerCore: number;
+  /** Batched over naive, medians. */
+  readonly speedup: number;
+  readonly rowsPerSecond: number;
+  readonly target: number;
+  readonly met: boolean;
+  readonly measurements: readonly Measurement[];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' },
+      'naive-rows': { type: 'string' },
+      rounds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      // Internal: the child modes.
+      prepare: { type: 'string' },
+      measure: { type: 'string' },
+      'rows-file': { type: 'string' },
+    },
+  });
+  const rows = positive('rows', values.rows ?? (values.quick ? '200000' : '1000000'));
+  if (values.prepare !== undefined) {
+    process.stdout.write(JSON.stringify(await prepare(values.prepare, rows)));
+    return;
+  }
+  if (values.measure !== undefined) {
+    const path = values.measure as IngestPath;
+    if (path !== 'batched' && path !== 'naive') {
+      throw new Error(`--measure ${JSON.stringify(path)}: expected batched or naive`);
+    }
+    process.stdout.write(JSON.stringify(await measure(path, values['rows-file'] ?? '', rows)));
+    return;
+  }
+  const naiveRows = positive('naive-rows', values['naive-rows'] ?? (values.quick ? '1000' : '5000'));
+  const rounds = positive('rounds', values.rounds ?? (values.quick ? '3' : '5'));
+  const work = mkdtempSync(join(tmpdir(), 'netmon-bench-ingest-rows-'));
+  const file = join(work, 'rows.ndjson');
+  const measurements: Measurement[] = [];
+  try {
+    log(`generating ${rows.toLocaleString('en-US')} connection rows`);
+    await runChildJson(SCRIPT, ['--prepare', file, '--rows', String(rows)]);
+    for (let i = 0; i < rounds; i++) {
+      const order: IngestPath[] = i % 2 === 0 ? ['batched', 'naive'] : ['naive', 'batched'];
+      for (const path of order) {
+        const limit = path === 'batched' ? rows : naiveRows;
+        const m = await runChildJson<Measurement>(SCRIPT, [
+          '--measure',
+          path,
+          '--rows-file',
+          file,
+          '--rows',
+          String(limit),
+        ]);
+        measurements.push(m);
+        log(
+          `round ${i + 1}/${rounds} ${path}: ${m.rows} rows, ${m.rowsPerSecond.toLocaleString('en-US')} rows/s, ` +
+            `${m.rowsPerSecondPerCore.toLocaleString('en-US')} rows/s per core, CPU ${JSON.stringify(m.cpuMsByThread)}`
+        );
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const of = (path: IngestPath, f: (m: Measurement) => number) =>
+    median(measurements.filter((m) => m.path === path).map(f));
+  const perCore = of('batched', (m) => m.rowsPerSecondPerCore);
+  const naivePerCore = of('naive', (m) => m.rowsPerSecondPerCore);
+  const result: IngestResult = {
+    rows,
+    naiveRows,
+    rounds,
+    rowsPerSecondPerCore: perCore,
+    naiveRowsPerSecondPerCore: naivePerCore,
+    speedup: Math.round((perCore / naivePerCore) * 10) / 10,
+    rowsPerSecond: of('batched', (m) => m.rowsPerSecond),
+    target: INGEST_TARGET_ROWS_PER_S_PER_CORE,
+    met: perCore >= INGEST_TARGET_ROWS_PER_S_PER_CORE,
+    measurements,
+  };
+  const summary =
+    `ingest (medians of ${rounds}): RowWriter batches ${perCore.toLocaleString('en-US')} rows/s per core ` +
+    `(${result.rowsPerSecond.toLocaleString('en-US')} rows/s wall), naive row-by-row ${naivePerCore.toLocaleString('en-US')} ` +
+    `rows/s per core: ${result.speedup}x; target >= ${INGEST_TARGET_ROWS_PER_S_PER_CORE.toLocaleString('en-US')}: ` +
+    `${result.met ? 'met' : 'NOT met'}\n`;
+  if (values.json) {
+    process.stderr.write(summary);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stdout.write(summary);
+    const dir = join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/ingest: ${(err as Error).message}\n`);
+  process.exit(1);
+});
