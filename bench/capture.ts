@@ -10,7 +10,12 @@
  * (sum of VmHWM), and how many of the connections made both sides of the agent stored.
  * Targets (reported, not asserted): ratio >= 0.95, <= 10 µs CPU per connection, 0 lost events.
  *
- *   node --import tsx bench/capture.ts [--rounds N] [--seconds T] [--concurrency C] [--quick] [--json]
+ * With --sink vector the agent sends its records to a stand-in for Vector in this process that
+ * acknowledges every batch (`netmon up --sink vector`): no store in the agent, so the agent's own
+ * share of the cost shows without the embedded store's insert threads.
+ *
+ *   node --import tsx bench/capture.ts [--rounds N] [--seconds T] [--concurrency C] [--sink clickhouse|vector]
+ *     [--quick] [--json]
  *
  * Writes bench/results/capture.json, or with --json prints the JSON on stdout (the table goes to
  * stderr). Needs root and bpftrace, like `netmon up`.
@@ -21,9 +26,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bpftraceMissing } from '../src/agent/bpftrace/bpftraceTestEnvironment';
 import { startNetmon } from '../e2e/capture/netmonCli';
+import { TestVectorEndpoint } from '../src/agent/sink/testVectorEndpoint';
 import { captureReport, summarize, type Round } from './captureReport';
 import { runLoadClient, startLoadServer, type LoadServer } from './loadProcesses';
 import { cpuMs, cpuMsByThread, peakRssBytes, processTree } from './processTree';
+import { receivedCounts } from './receivedCounts';
 import { storedCounts } from './storedCounts';
 
 const WARMUP_MS = 1_000;
@@ -36,6 +43,7 @@ interface Options {
   rounds: number;
   seconds: number;
   concurrency: number;
+  sink: 'clickhouse' | 'vector';
   json: boolean;
 }
 
@@ -45,6 +53,7 @@ function options(): Options {
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      sink: { type: 'string', default: 'clickhouse' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -56,7 +65,11 @@ function options(): Options {
     }
     return n;
   };
+  if (values.sink !== 'clickhouse' && values.sink !== 'vector') {
+    throw new Error(`--sink ${JSON.stringify(values.sink)}: expected clickhouse or vector`);
+  }
   return {
+    sink: values.sink,
     rounds: positive('rounds', values.rounds ?? (values.quick ? '2' : '4')),
     seconds: positive('seconds', values.seconds ?? (values.quick ? '4' : '10')),
     concurrency: positive('concurrency', values.concurrency),
@@ -64,10 +77,17 @@ function options(): Options {
   };
 }
 
-async function round(withAgent: boolean, server: LoadServer, dataDir: string, opts: Options): Promise<Round> {
+async function round(
+  withAgent: boolean,
+  server: LoadServer,
+  dataDir: string,
+  vector: TestVectorEndpoint | undefined,
+  opts: Options
+): Promise<Round> {
+  const sink = vector === undefined ? [] : ['--sink', 'vector', '--vector-url', vector.url];
   const agent = withAgent
     ? await startNetmon(
-        ['up', '--no-ui', '--interval', '10', '--data-dir', dataDir],
+        ['up', '--no-ui', '--interval', '10', '--data-dir', dataDir, ...sink],
         (line) => AGENT_READY.test(line),
         AGENT_START_TIMEOUT_MS
       )
@@ -112,7 +132,10 @@ async function round(withAgent: boolean, server: LoadServer, dataDir: string, op
       agentCpuMsByThread,
       agentProcesses: tree.length,
       peakRssBytes: peakRss,
-      stored: storedCounts(dataDir, server.port, fromMs),
+      stored:
+        vector === undefined
+          ? storedCounts(dataDir, server.port, fromMs)
+          : receivedCounts(vector.requests, server.port, fromMs),
       agentLogTail: exit.output.trimEnd().split('\n').slice(-AGENT_LOG_TAIL_LINES),
     };
   } finally {
@@ -129,11 +152,12 @@ async function main(): Promise<void> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'netmon-bench-'));
   const server = await startLoadServer();
+  const vector = opts.sink === 'vector' ? await TestVectorEndpoint.start() : undefined;
   const rounds: Round[] = [];
   try {
     for (let i = 0; i < opts.rounds; i++) {
       for (const withAgent of [false, true]) {
-        const r = await round(withAgent, server, dataDir, opts);
+        const r = await round(withAgent, server, dataDir, vector, opts);
         rounds.push(r);
         process.stderr.write(
           `round ${i + 1}/${opts.rounds} ${withAgent ? 'with' : 'without'}: ${Math.round(r.load.connections / opts.seconds)}/s\n`
@@ -142,6 +166,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop();
+    await vector?.down();
     rmSync(dataDir, { recursive: true, force: true });
   }
   const result = {

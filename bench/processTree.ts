@@ -61,9 +61,9 @@ export function peakRssBytes(pids: readonly number[]): number {
 
 /**
  * Where a tree's CPU goes, by thread: bpftrace per program (.bt file), and in the agent's node
- * process its main thread (the JS), the other threads node names after itself (V8's concurrent GC
- * and compilers, libuv's pool), and the threads chDB names (insert parsing, the materialized views,
- * merges). In ms, user + system.
+ * process its main thread (the JS), the other threads named node (V8's concurrent GC and
+ * compilers, and libuv's pool, where chDB executes each query: an insert's parsing and its
+ * materialized views), and the pools chDB names itself. In ms, user + system.
  */
 export function cpuMsByThread(pids: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -83,8 +83,8 @@ export function cpuMsByThread(pids: readonly number[]): Record<string, number> {
             : Number(tid) === pid
               ? 'node main thread'
               : name === 'node'
-                ? 'node V8 and libuv threads (GC)'
-                : 'chDB threads (insert, views, merges)';
+                ? 'node other threads (V8 GC; libuv pool, where chDB runs queries)'
+                : 'chDB pools (parallel parts of queries, merges)';
         out[group] = (out[group] ?? 0) + ((stat.utimeTicks + stat.stimeTicks) * 1000) / USER_HZ;
       }
     } catch {
