@@ -7,13 +7,20 @@ import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
 import { BpftraceSupervisor, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
 import { connectionsProgram } from './bpftrace/connectionsProgram';
 import { runPreflight } from './bpftrace/preflight';
-import { createCapturePipeline, type CapturePipeline, type CaptureStats } from './capture/capturePipeline';
+import {
+  createCapturePipeline,
+  type CaptureClock,
+  type CapturePipeline,
+  type CaptureStats,
+} from './capture/capturePipeline';
 import { DnsCapture } from './dnsCapture';
 import { ClosedGaps } from './health/closedGaps';
 import { HealthRecorder, type HealthSample } from './health/healthRecorder';
 import { ProcessUsageSampler } from './health/processUsage';
+import { openRunMarker, type RunMarker } from './health/runMarker';
 import { createIdentity, type Identity, type IdentitySettings } from './identity/identity';
 import { topTalkers, type TopTalker } from './status/topTalkers';
+import { WallClock } from './wallClock';
 import type { PendingBatches } from './writer/pendingBatches';
 import type { RowSink } from './writer/rowSink';
 import { RowWriter } from './writer/rowWriter';
@@ -59,6 +66,13 @@ export interface AgentOptions {
   onInterval?: (s: IntervalReport) => void;
   /** Progress and warnings for a person. */
   log?: (line: string) => void;
+  /**
+   * Where the agent keeps its run marker (the spool dir, or the embedded data dir): an agent that
+   * died without a clean stop is then a gap in agent_health at the next start. None: not recorded.
+   */
+  stateDir?: string;
+  /** The system clocks; a test steps the wall clock through it. */
+  clock?: CaptureClock;
 }
 
 /** One interval. Counters are this interval's (as in its agent_health row); probes and rowsPending are levels at its end. */
@@ -133,6 +147,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const log = opts.log ?? (() => undefined);
   const { program, bpftracePath } = await checkCapture(opts);
   const node = opts.node ?? hostname();
+  const wall = new WallClock(opts.clock);
   const processes = new ProcessInfoCache();
   const cgroupRoot = cgroup2Mount();
   const cgroups = cgroupRoot === undefined ? undefined : new CgroupIdIndex({ root: cgroupRoot });
@@ -146,6 +161,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     attributeCgroup: (id) => cgroups?.attribution(id),
     metadata: (id) => identity.metadataFor(id),
     maxConnections: opts.mapKeysMax ?? DEFAULT_MAP_KEYS_MAX,
+    clock: wall,
   });
   // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
   // runs once they all are, so traffic is seen only from then on.
@@ -174,6 +190,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     attribute: (pid) => processes.get(pid),
     attributeCgroup: (id) => cgroups?.attribution(id),
     metadata: (id) => identity.metadataFor(id),
+    clock: wall,
     log,
     onEvent: (event) => logSupervisorEvent(event, (line) => log(`dns.bt: ${line}`)),
   });
@@ -203,7 +220,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     pending: opts.pending,
     maxBatchRows: opts.maxBatchRows,
   });
-  loop = new AgentLoop({ ...opts, node, log, pipeline, supervisor, dns, identity, writer });
+  loop = new AgentLoop({ ...opts, node, log, wall, pipeline, supervisor, dns, identity, writer });
   return loop;
 }
 
@@ -240,6 +257,8 @@ function logSupervisorEvent(event: SupervisorEvent, log: (line: string) => void)
 interface LoopParts extends AgentOptions {
   node: string;
   log: (line: string) => void;
+  /** The clock both capture pipelines stamp rows with, from their start offset. */
+  wall: WallClock;
   pipeline: CapturePipeline;
   supervisor: BpftraceSupervisor;
   dns: DnsCapture;
@@ -261,6 +280,9 @@ class AgentLoop implements Agent {
   private readonly usage = new ProcessUsageSampler();
   private readonly health: HealthRecorder;
   private readonly gaps = new ClosedGaps();
+  private readonly marker: RunMarker | undefined;
+  /** The wall clock's offset when the pipelines took theirs. */
+  private readonly startOffsetMs: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopping: Promise<AgentSummary> | undefined;
@@ -272,6 +294,17 @@ class AgentLoop implements Agent {
   constructor(private readonly parts: LoopParts) {
     this.intervalMs = parts.intervalSeconds * 1000;
     this.settleMs = parts.pipeline.reorderWindowMs + WRITE_MARGIN_MS;
+    this.startOffsetMs = parts.wall.offsetMs;
+    if (parts.stateDir !== undefined) {
+      this.marker = openRunMarker(parts.stateDir, Math.floor(parts.wall.nowMs()));
+      const unclean = this.marker.uncleanStop;
+      if (unclean) {
+        parts.log(
+          `the last agent did not stop cleanly: nothing was captured for ${Math.round((unclean.end! - unclean.start) / 1000)} s`
+        );
+        this.gaps.add('agent', [unclean]);
+      }
+    }
     // Rows the spool found damaged when it opened were dropped before the first interval: they count in it.
     this.health = new HealthRecorder(parts.node, agentVersion, { ...this.sample(), recordsDropped: 0 });
     this.losses = this.captureLosses();
@@ -307,6 +340,7 @@ class AgentLoop implements Agent {
     }
     this.parts.pipeline.drain();
     await this.interval(true);
+    this.marker?.clear();
     const w = this.parts.writer.stats();
     return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
   }
@@ -341,14 +375,18 @@ class AgentLoop implements Agent {
    * store did not take, except what a disk spool keeps for the next start.
    */
   private async interval(last: boolean): Promise<void> {
-    const { writer, pipeline, supervisor, dns, identity } = this.parts;
+    const { writer, pipeline, supervisor, dns, identity, wall } = this.parts;
+    const step = wall.check();
+    if (step !== 0) {
+      this.parts.log(`the wall clock stepped by ${(step / 1000).toFixed(1)} s: rows are stamped on the new time`);
+    }
     // DNS first: taking its rows applies the answers that are past its reorder window to the name
     // map, so a connection opened right after its lookup is written with the name.
-    const dnsRows = dns.takeRows();
-    const rows = identity.enrichConnections(pipeline.takeRows(), dns.names);
+    const dnsRows = this.onCurrentTime(dns.takeRows());
+    const rows = identity.enrichConnections(this.onCurrentTime(pipeline.takeRows()), dns.names);
     writer.write('connections', rows);
     writer.write('dns_queries', dnsRows);
-    writer.write('container_metadata', identity.takeMetadataRows(Date.now()));
+    writer.write('container_metadata', identity.takeMetadataRows(Math.floor(wall.nowMs())));
     await writer.flush({ force: last });
     if (last) {
       await writer.abandonPending('the agent stopped before the store took them');
@@ -360,6 +398,7 @@ class AgentLoop implements Agent {
     if (last) {
       await writer.abandonPending('the agent stopped before the store took them');
     }
+    this.marker?.interval(health[0].ts);
     this.warnAboutLosses();
     this.intervals++;
     const h = health[0];
@@ -384,6 +423,20 @@ class AgentLoop implements Agent {
     }
   }
 
+  /**
+   * The pipelines map monotonic time to wall time with the offset they took at the start; rows
+   * move by the steps of the wall clock since, so they land on the time the clock now shows.
+   */
+  private onCurrentTime<R extends { ts: number }>(rows: R[]): R[] {
+    const shift = this.parts.wall.offsetMs - this.startOffsetMs;
+    if (shift !== 0) {
+      for (const row of rows) {
+        row.ts += shift;
+      }
+    }
+    return rows;
+  }
+
   /** At stop, bpftrace is gone because the agent ended it: the probes were attached for the whole last interval. */
   private sample(stopped = false): HealthSample {
     const status = this.parts.supervisor.status();
@@ -393,8 +446,10 @@ class AgentLoop implements Agent {
     const capture = this.parts.pipeline.stats();
     const written = this.parts.writer.stats();
     const usage = this.usage.sample([status.pid, dns.pid]);
+    const monotonicMs = this.parts.wall.monotonicNs() / 1e6;
     return {
-      ts: Date.now(),
+      ts: Math.floor(this.parts.wall.offsetMs + monotonicMs),
+      monotonicMs,
       eventsRead: capture.linesRead + dns.eventsRead,
       lostEvents: capture.lostEvents + dns.lostEvents,
       // Lines too long to take in did not parse either.

@@ -3,6 +3,7 @@ import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
 import { BpftraceSupervisor, type Gap, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
 import { dnsProgram } from './bpftrace/dnsProgram';
 import { runPreflight } from './bpftrace/preflight';
+import type { CaptureClock } from './capture/capturePipeline';
 import type { AttributeCgroup, AttributeProcess, LookupMetadata } from './capture/connectionRow';
 import type { DnsNameMap } from './dns/dnsNameMap';
 import { DnsPacketLines } from './dns/dnsPacketLine';
@@ -35,6 +36,8 @@ export interface DnsCaptureOptions {
   readonly metadata?: LookupMetadata;
   readonly log: (line: string) => void;
   readonly onEvent?: (event: SupervisorEvent) => void;
+  /** The agent's clock, so DNS rows are stamped like connections rows. */
+  readonly clock?: CaptureClock;
 }
 
 /** Cumulative counters and levels, merged into the agent's health sample. */
@@ -79,6 +82,7 @@ export class DnsCapture {
       attributeCgroup: opts.attributeCgroup,
       metadata: opts.metadata,
       timeoutMs: timeoutSeconds * 1000,
+      clock: opts.clock,
     });
     this.supervisor = new BpftraceSupervisor({
       program: this.program,

@@ -152,6 +152,8 @@ async function capture(flags: UpFlags, cmd: Command, stop: StopSignal): Promise<
       dnsExtraPorts: flags.dnsPorts,
       dnsTimeoutSeconds: flags.dnsTimeout,
       metadata: { inventoryPath: flags.inventory, kubeconfigPath: flags.kubeconfig, cluster: flags.cluster },
+      // Both are locked by their owner, so one agent uses them; the spool is what survives an unclean stop.
+      stateDir: spool?.dir ?? (store ? resolve(storeOptions.dataDir) : undefined),
       log,
       onInterval: (report) => live.show(report),
     });

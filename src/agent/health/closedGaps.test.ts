@@ -6,6 +6,7 @@ import { HealthRecorder, ZERO_COUNTERS, type HealthSample } from './healthRecord
 const sample = (ts: number): HealthSample => ({
   ...ZERO_COUNTERS,
   ts,
+  monotonicMs: ts,
   probesAttached: 0,
   probesExpected: 0,
   spoolBytes: 0,

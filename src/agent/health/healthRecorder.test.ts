@@ -5,6 +5,7 @@ import { HealthRecorder, ZERO_COUNTERS, counterDeltas, type HealthSample } from 
 const sample = (ts: number, over: Partial<HealthSample> = {}): HealthSample => ({
   ...ZERO_COUNTERS,
   ts,
+  monotonicMs: ts,
   probesAttached: 12,
   probesExpected: 12,
   spoolBytes: 0,
@@ -42,6 +43,14 @@ test('each row holds the deltas since the previous sample and the levels at its 
   });
   const [b] = rec.record(sample(3500, { eventsRead: 26, lostEvents: 3, recordsSent: 9, cpuMs: 140 }), []);
   assert.deepEqual([b.interval_ms, b.events_read, b.lost_events, b.records_sent, b.cpu_ms], [1500, 1, 0, 2, 10]);
+});
+
+test('interval_ms comes from the monotonic clock: a wall-clock step of an hour either way leaves it one interval', () => {
+  const rec = new HealthRecorder('n1', 'v', sample(1000));
+  const ahead = rec.record(sample(1000 + 3_600_000 + 1000, { monotonicMs: 2000 }), [])[0];
+  assert.equal(ahead.interval_ms, 1000);
+  const back = rec.record(sample(2000 + 1000, { monotonicMs: 3000 }), [])[0];
+  assert.deepEqual([back.ts, back.interval_ms], [3000, 1000]);
 });
 
 test('a gap is recorded once, in the interval it closed; several get a row each and sums stay right', () => {

@@ -24,6 +24,8 @@ export interface CumulativeCounters {
 /** One look at the agent at the end of an interval (epoch ms). */
 export interface HealthSample extends CumulativeCounters {
   ts: number;
+  /** The monotonic clock at the same moment, in ms: interval_ms comes from it, so a wall-clock step does not stretch or erase an interval. */
+  monotonicMs: number;
   probesAttached: number;
   probesExpected: number;
   spoolBytes: number;
@@ -72,7 +74,7 @@ export class HealthRecorder {
    */
   record(sample: HealthSample, gaps: readonly Gap[]): AgentHealthRow[] {
     const d = counterDeltas(this.previous, sample);
-    const intervalMs = Math.max(0, sample.ts - this.previous.ts);
+    const intervalMs = Math.max(0, Math.round(sample.monotonicMs - this.previous.monotonicMs));
     this.previous = sample;
     const closed: Gap[] = [];
     // Gaps close in order, so the first still open ends the closed run.

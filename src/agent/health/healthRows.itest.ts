@@ -19,6 +19,7 @@ test('agent_health rows land with per-interval deltas that sum to the totals, an
   const sample = (i: number, over: Partial<HealthSample>): HealthSample => ({
     ...ZERO_COUNTERS,
     ts: t0 + i * 1000,
+    monotonicMs: i * 1000,
     probesAttached: 12,
     probesExpected: 12,
     spoolBytes: 0,

@@ -37,5 +37,11 @@ test('sink errors say their kind, through causes too; other errors are left to t
   assert.equal(failureKind(new Error('wrapped', { cause: new SinkError('down', 'unavailable') })), 'unavailable');
   assert.equal(failureKind(Object.assign(new Error('connect'), { code: 'ECONNRESET' })), 'unavailable');
   assert.equal(failureKind(new Error('Code: 27. DB::Exception: Cannot parse input')), undefined);
+  // A ClickHouseError as chDB throws it on a full disk: the store cannot write anything, the batch is fine.
+  assert.equal(
+    failureKind(Object.assign(new Error('Cannot reserve 1.00 MiB, not enough space.'), { code: '243' })),
+    'unavailable'
+  );
+  assert.equal(failureKind(Object.assign(new Error('Cannot parse input'), { code: '27' })), undefined);
   assert.equal(failureKind('not an error'), undefined);
 });

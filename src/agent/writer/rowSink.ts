@@ -45,10 +45,19 @@ const TRANSPORT_CODES = new Set([
 ]);
 
 /**
+ * ClickHouse errors (the `code` of a ClickHouseError, from a server or chDB) that say the store
+ * cannot write anything now, whatever the batch: NOT_ENOUGH_SPACE (a full disk: chDB's "Cannot
+ * reserve 1.00 MiB, not enough space"), TABLE_IS_READ_ONLY (a disk gone read-only), TOO_MANY_PARTS
+ * (merges behind: back-pressure).
+ */
+const STORE_CANNOT_WRITE_CODES = new Set(['243', '242', '252']);
+
+/**
  * How RowWriter treats a failed insert: a SinkError says so itself; an error whose chain shows the
- * server could not be reached (ClickHouse over HTTP refused, reset, timed out) is 'unavailable' as
- * well, so an outage waits in the spool instead of using up a batch's attempts; anything else
- * (a server that answered with an error) is undefined: retried up to maxAttempts.
+ * server could not be reached (ClickHouse over HTTP refused, reset, timed out) or cannot write at
+ * all (a full disk, the embedded store's included) is 'unavailable' as well, so an outage waits in
+ * the spool instead of using up a batch's attempts; anything else (a server that answered with an
+ * error about this batch) is undefined: retried up to maxAttempts.
  */
 export function failureKind(error: unknown): SinkError['kind'] | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -56,7 +65,10 @@ export function failureKind(error: unknown): SinkError['kind'] | undefined {
       return e.kind;
     }
     const code = (e as { code?: unknown }).code;
-    if ((typeof code === 'string' && TRANSPORT_CODES.has(code)) || /^(Timeout error|socket hang up)/i.test(e.message)) {
+    if (
+      (typeof code === 'string' && (TRANSPORT_CODES.has(code) || STORE_CANNOT_WRITE_CODES.has(code))) ||
+      /^(Timeout error|socket hang up)/i.test(e.message)
+    ) {
       return 'unavailable';
     }
   }
