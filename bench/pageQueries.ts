@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   try {
     await migrate(store);
     const generation = await ensureFleet(store);
-    await waitForMerges(store, 15 * 60_000, log);
+    await waitForMerges(store, 10 * 60_000, log);
     const { day, hour, rawRows } = await windows(store);
     log(`window ${new Date(day.fromMs).toISOString()} .. ${new Date(day.toMs).toISOString()}`);
     log('24 h page queries');
