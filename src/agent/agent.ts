@@ -166,7 +166,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
   // runs once they all are, so traffic is seen only from then on.
   let begun: (() => void) | undefined;
-  const begin = new Promise<void>((resolve) => (begun = resolve));
+  let beginFailed: ((err: Error) => void) | undefined;
+  const begin = new Promise<void>((resolve, reject) => ((begun = resolve), (beginFailed = reject)));
+  // Also rejected when the first start fails, which supervisor.start() reports instead.
+  begin.catch(() => undefined);
   let loop: AgentLoop | undefined;
   const supervisor = new BpftraceSupervisor({
     program,
@@ -180,7 +183,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         loop?.flushed();
       }
     },
-    onEvent: (event) => logSupervisorEvent(event, log),
+    onEvent: (event) => {
+      logSupervisorEvent(event, log);
+      // Dying between the attach announcement and BEGIN (e.g. "Failed to open perf buffer") is a
+      // failed start, not a crash to wait out: say why now rather than after BEGIN_TIMEOUT_MS.
+      if (event.type === 'exited' && begun !== undefined) {
+        beginFailed?.(new Error(`bpftrace exited before ${program.path} printed its hello line: ${event.reason}`));
+      }
+    },
   });
   const dns = new DnsCapture({
     node,

@@ -49,6 +49,7 @@ const good: PreflightOptions = {
   program,
   euid: 0,
   procStatusPath: file('status-full', 'Name:\tnode\nCapEff:\t000001fffeffffff\n'),
+  procLimitsPath: file('limits-8m', 'Max locked memory         8388608              8388608              bytes\n'),
   bpftracePath: fakeBpftrace('bpftrace-0.17', 'echo "bpftrace v0.17.0"'),
   env: { PATH: '' },
   kernelRelease: '6.18.44-fc-v657',
@@ -84,11 +85,27 @@ test('not root: says so and stops before anything else, with the permission exit
   assert.deepEqual(r.checks, []);
 });
 
-test('root without CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON only): names the capability and how to grant it', async () => {
-  const r = await failure({ procStatusPath: file('status-bpf-perfmon', 'CapEff:\t000000c000000000\n') });
+test('root without CAP_SYS_ADMIN (CAP_BPF, CAP_PERFMON and CAP_IPC_LOCK only): names the capability and how to grant it', async () => {
+  const r = await failure({ procStatusPath: file('status-bpf-perfmon', 'CapEff:\t000000c000004000\n') });
   assert.equal(r.failed, 'privileges');
   assert.equal(r.exitCode, EXIT_NO_PERMISSION);
-  assert.match(r.message, /needs CAP_SYS_ADMIN.*CapEff c000000000.*add the SYS_ADMIN capability/);
+  assert.match(r.message, /^capture needs CAP_SYS_ADMIN, missing .*CapEff c000004000.*CAP_BPF and CAP_PERFMON would \(those are present but not enough\); in a container add the SYS_ADMIN capability/);
+});
+
+test('root without CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON and CAP_IPC_LOCK: names both it needs, in one line', async () => {
+  const r = await failure({ procStatusPath: file('status-none', 'CapEff:\t0000000000000000\n') });
+  assert.equal(r.exitCode, EXIT_NO_PERMISSION);
+  assert.doesNotMatch(r.message, /\n/);
+  assert.match(r.message, /^capture needs CAP_SYS_ADMIN and CAP_IPC_LOCK, .*\(those are missing too\); CAP_IPC_LOCK: .*RLIMIT_MEMLOCK \(8388608 bytes\).*add the SYS_ADMIN and IPC_LOCK capabilities/);
+});
+
+test('without CAP_IPC_LOCK: needed while RLIMIT_MEMLOCK is limited, not once it is unlimited', async () => {
+  const noIpcLock = file('status-no-ipc-lock', 'CapEff:\t000001fffeffbfff\n');
+  const r = await failure({ procStatusPath: noIpcLock });
+  assert.match(r.message, /^capture needs CAP_IPC_LOCK, missing .*; in a container add the IPC_LOCK capability or run privileged$/);
+  const unlimited = file('limits-unlimited', 'Max locked memory         unlimited            unlimited            bytes\n');
+  const ok = await runPreflight({ ...good, procStatusPath: noIpcLock, procLimitsPath: unlimited });
+  assert.ok(ok.ok && ok.checks[0].detail === 'uid 0 with CAP_SYS_ADMIN, RLIMIT_MEMLOCK unlimited', JSON.stringify(ok));
 });
 
 test('bpftrace missing, by path, by PATH lookup, and by the environment variable', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { BpftraceProgram } from './bpftraceProgram';
-import { CAP_SYS_ADMIN, hasCapability, parseCapEff } from './capabilities';
+import { CAP_BPF, CAP_IPC_LOCK, CAP_PERFMON, CAP_SYS_ADMIN, hasCapability, parseCapEff, parseMemlockLimit } from './capabilities';
 import { findExecutable, runCommand } from './childCommand';
 import { tracepointsOfProgram } from './programProbes';
 import { TRACEFS_DIRS, findOrMountTracefs } from './tracefs';
@@ -34,6 +34,8 @@ export interface PreflightOptions {
   env?: NodeJS.ProcessEnv;
   euid?: number;
   procStatusPath?: string;
+  /** Where RLIMIT_MEMLOCK is read. Default /proc/self/limits. */
+  procLimitsPath?: string;
   kernelRelease?: string;
   btfPath?: string;
   tracefsDirs?: readonly string[];
@@ -65,7 +67,14 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRes
   const timeoutMs = opts.timeoutMs ?? 5000;
   const checks: PreflightCheck[] = [];
   try {
-    checks.push({ name: 'privileges', detail: checkPrivileges(opts.euid ?? process.geteuid?.() ?? -1, opts.procStatusPath ?? '/proc/self/status') });
+    checks.push({
+      name: 'privileges',
+      detail: checkPrivileges(
+        opts.euid ?? process.geteuid?.() ?? -1,
+        opts.procStatusPath ?? '/proc/self/status',
+        opts.procLimitsPath ?? '/proc/self/limits'
+      ),
+    });
     const bpftrace = await checkBpftrace(opts.bpftracePath ?? env[BPFTRACE_ENV] ?? 'bpftrace', env.PATH ?? '', timeoutMs);
     checks.push({ name: 'bpftrace', detail: `${bpftrace.path} v${bpftrace.version}` });
     checks.push({ name: 'kernel', detail: checkKernel(opts.kernelRelease ?? release(), opts.program) });
@@ -85,19 +94,33 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRes
   }
 }
 
-function checkPrivileges(euid: number, procStatusPath: string): string {
+function checkPrivileges(euid: number, procStatusPath: string, procLimitsPath: string): string {
   if (euid !== 0) {
     throw new CheckFailed('privileges', `capture needs root: bpftrace 0.17 refuses to run as uid ${euid}; run netmon with sudo`, EXIT_NO_PERMISSION);
   }
   const mask = parseCapEff(readFileSync(procStatusPath, 'utf8'));
+  const memlock = parseMemlockLimit(readFileSync(procLimitsPath, 'utf8'));
+  const why: string[] = [];
   if (!hasCapability(mask, CAP_SYS_ADMIN)) {
+    const bpfPerfmon = hasCapability(mask, CAP_BPF) && hasCapability(mask, CAP_PERFMON) ? 'present but not enough' : 'missing too';
+    why.push(
+      `CAP_SYS_ADMIN: bpftrace lists kernel BTF with it, and it grants what CAP_BPF and CAP_PERFMON would (those are ${bpfPerfmon})`
+    );
+  }
+  if (!hasCapability(mask, CAP_IPC_LOCK) && memlock !== 'unlimited') {
+    why.push(
+      `CAP_IPC_LOCK: bpftrace locks its per-CPU output buffers in memory, beyond RLIMIT_MEMLOCK (${memlock} bytes) without it; or raise the limit to unlimited`
+    );
+  }
+  if (why.length > 0) {
+    const caps = why.map((w) => w.slice(0, w.indexOf(':')));
     throw new CheckFailed(
       'privileges',
-      `capture needs CAP_SYS_ADMIN, missing from this process's effective capabilities (CapEff ${mask.toString(16)}): bpftrace lists kernel BTF with it; in a container add the SYS_ADMIN capability or run privileged`,
+      `capture needs ${caps.join(' and ')}, missing from this process's effective capabilities (CapEff ${mask.toString(16)}): ${why.join('; ')}; in a container add the ${caps.map((c) => c.replace('CAP_', '')).join(' and ')} capabilit${caps.length > 1 ? 'ies' : 'y'} or run privileged`,
       EXIT_NO_PERMISSION
     );
   }
-  return 'uid 0 with CAP_SYS_ADMIN';
+  return hasCapability(mask, CAP_IPC_LOCK) ? 'uid 0 with CAP_SYS_ADMIN and CAP_IPC_LOCK' : 'uid 0 with CAP_SYS_ADMIN, RLIMIT_MEMLOCK unlimited';
 }
 
 async function checkBpftrace(nameOrPath: string, pathVar: string, timeoutMs: number): Promise<{ path: string; version: string }> {
