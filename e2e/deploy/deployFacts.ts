@@ -15,6 +15,7 @@ export const REPO_ROOT = join(__dirname, '..', '..');
  */
 export const AGENT_CAPABILITIES = {
   SYS_ADMIN: 'bpftrace lists kernel BTF (BPF_BTF_GET_NEXT_ID), loads programs, opens perf buffers',
+  IPC_LOCK: 'bpftrace locks its 4 MiB per-CPU perf buffers past RLIMIT_MEMLOCK (e2e/reliability/leastPrivilege)',
   NET_ADMIN: 'conntrack -E / -L subscribe to the netfilter conntrack netlink groups',
 } as const;
 
