@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await measure(path, values['rows-file'] ?? '', rows)));
     return;
   }
-  const naiveRows = positive('naive-rows', values['naive-rows'] ?? (values.quick ? '300' : '2000'));
+  const naiveRows = positive('naive-rows', values['naive-rows'] ?? (values.quick ? '300' : '1000'));
   const rounds = positive('rounds', values.rounds ?? (values.quick ? '3' : '5'));
   const work = mkdtempSync(join(tmpdir(), 'netmon-bench-ingest-rows-'));
   const file = join(work, 'rows.ndjson');
