@@ -217,6 +217,17 @@ export const connectionsRollupColumns = {
   rtt_max_us: max32('Largest smoothed RTT seen'),
 };
 
+/**
+ * The workload-keyed connection rollups (sql/0004): the pod-keyed ones without pods, and with a
+ * side's node only when that side has no workload (a host process, a bare pod, an outside peer).
+ */
+const { src_pod: _srcPod, dst_pod: _dstPod, ...podFree } = connectionsRollupColumns;
+export const connectionsWorkloadRollupColumns = {
+  ...podFree,
+  src_node: label('Node of the client when it has no workload (a host process); else empty'),
+  dst_node: label('Node of the server when it has no workload; else empty'),
+};
+
 /** Group-by keys of the DNS rollups. */
 export const dnsRollupColumns = {
   ts: column<never>("DateTime('UTC')", 'Start of the bucket', 'Delta, ZSTD(1)'),
@@ -295,6 +306,20 @@ export const tables = {
     ttl: 'hour',
     ttlColumn: 'ts',
     doc: 'Connections per hour, keyed by both sides.',
+  }),
+  connections_workload_1m: table({
+    name: 'connections_workload_1m',
+    columns: connectionsWorkloadRollupColumns,
+    ttl: 'minute',
+    ttlColumn: 'ts',
+    doc: 'Connections per minute, keyed by the workloads of both sides (no pods).',
+  }),
+  connections_workload_1h: table({
+    name: 'connections_workload_1h',
+    columns: connectionsWorkloadRollupColumns,
+    ttl: 'hour',
+    ttlColumn: 'ts',
+    doc: 'Connections per hour, keyed by the workloads of both sides (no pods).',
   }),
   dns_1m: table({
     name: 'dns_1m',

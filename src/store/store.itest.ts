@@ -40,7 +40,13 @@ test('a retention override reaches the live tables, and so does changing it agai
   const second = await migrate(store, { ttlDays: { raw: 5, hour: 400 } });
   assert.deepEqual(
     second.ttlChanges.map((c) => `${c.table} ${c.fromDays}->${c.toDays}`),
-    ['connections 3->5', 'dns_queries 3->5', 'connections_1h 365->400', 'dns_1h 365->400']
+    [
+      'connections 3->5',
+      'dns_queries 3->5',
+      'connections_1h 365->400',
+      'connections_workload_1h 365->400',
+      'dns_1h 365->400',
+    ]
   );
   assert.equal(await liveTtl('connections'), 'toDateTime(ts) + toIntervalDay(5)');
   assert.equal(await liveTtl('dns_1h'), 'ts + toIntervalDay(400)');

@@ -1,4 +1,5 @@
 import { DATABASE, tables, type connectionsRollupColumns } from '../schema';
+import type { Grain } from './dataset';
 import type { Tier } from './timeRange';
 
 const OUTBOUND = "direction = 'outbound'";
@@ -59,14 +60,17 @@ const projection = Object.entries({ ...RAW_AS_ROLLUP, ...CONNECTION_RAW_ONLY })
   .map(([name, expr]) => (name === expr ? name : `${expr} AS ${name}`))
   .join(', ');
 
-const TABLES: Record<Tier, string> = {
-  raw: tables.connections.name,
-  minute: tables.connections_1m.name,
-  hour: tables.connections_1h.name,
+const TABLES: Record<Grain, Record<Tier, string>> = {
+  pod: { raw: tables.connections.name, minute: tables.connections_1m.name, hour: tables.connections_1h.name },
+  workload: {
+    raw: tables.connections.name,
+    minute: tables.connections_workload_1m.name,
+    hour: tables.connections_workload_1h.name,
+  },
 };
 
-/** `database` must have passed databaseIdentifier (openScope sees to it). */
-export function connectionRelation(tier: Tier, database: string = DATABASE): string {
-  const table = `${database}.${TABLES[tier]}`;
+/** `database` must have passed databaseIdentifier (openScope sees to it). Raw has one grain. */
+export function connectionRelation(tier: Tier, database: string = DATABASE, grain: Grain = 'pod'): string {
+  const table = `${database}.${TABLES[grain][tier]}`;
   return tier === 'raw' ? `(SELECT ${projection} FROM ${table}) AS c` : `${table} AS c`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore';
 import type { Store } from '../../store/store';
-import { connectionsSeries, connectionsTop } from './connections';
+import { connectionsSeries, connectionsTop, type ConnectionFilter } from './connections';
 import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, FLOW_LEVELS } from './flowGraph';
 import { inlineParams } from './escape';
 import { expandConditionalAll, expandMacros } from './macros';
@@ -137,8 +137,8 @@ describe('connection builders on the fixture', () => {
         groupBy: ['src_deployment', 'dst_deployment'],
         metrics: ['bytes'],
       });
-    assert.match(q(T0 + HOUR).sql, /FROM netmon\.connections_1m AS c/);
-    assert.match(q(T0 + 24 * HOUR).sql, /FROM netmon\.connections_1h AS c/);
+    assert.match(q(T0 + HOUR).sql, /FROM netmon\.connections_workload_1m AS c/);
+    assert.match(q(T0 + 24 * HOUR).sql, /FROM netmon\.connections_workload_1h AS c/);
     const expected = BY_DEPLOYMENT.map(({ src_deployment, dst_deployment, bytes }) => ({
       src_deployment,
       dst_deployment,
@@ -291,6 +291,50 @@ describe('connection builders on the fixture', () => {
           touching,
           `${level}: ${node.id}`
         );
+      }
+    }
+  });
+
+  it('the workload rollups answer what the pod rollups answer, whenever no pod or node is named', async () => {
+    // A pod filter that excludes nothing sends the same question to the pod-keyed tables.
+    const podGrain = { dim: 'src_pod', op: 'neq', value: '\u0000none' } as const;
+    const METRICS = [
+      'bytes_src',
+      'bytes_dst',
+      'packets',
+      'retransmits',
+      'retransmit_ratio',
+      'rtt_avg_us',
+      'failed',
+      'resets',
+      'opened',
+    ] as const;
+    const GROUPS = [
+      ['src_deployment', 'dst_deployment'],
+      ['src_namespace'],
+      ['dst_service', 'dst_dns_name', 'dst_port'],
+      [],
+    ] as const;
+    for (const range of [HOUR_RANGE, { fromMs: T0 - 23 * HOUR, toMs: T0 + HOUR }]) {
+      for (const groupBy of GROUPS) {
+        const top = (filters: ConnectionFilter[]) => connectionsTop({ range, groupBy, metrics: [...METRICS], filters });
+        assert.match(top([]).sql, /connections_workload_1[mh] AS c/);
+        assert.match(top([podGrain]).sql, /connections_1[mh] AS c/);
+        assert.deepEqual(await run(top([])), await run(top([podGrain])), `top by ${groupBy.join(',')}`);
+        const series = (filters: ConnectionFilter[]) =>
+          connectionsSeries({
+            range,
+            stepSeconds: 3600,
+            metrics: ['bytes_per_s', 'retransmits', 'failed'],
+            splitBy: groupBy[0],
+            filters,
+          });
+        assert.deepEqual(await run(series([])), await run(series([podGrain])), `series by ${groupBy[0]}`);
+      }
+      for (const level of ['namespace', 'deployment'] as const) {
+        const edges = (filters: ConnectionFilter[]) => flowGraphEdges({ range, level, filters });
+        assert.match(edges([]).sql, /connections_workload_1[mh] AS c/);
+        assert.deepEqual(await run(edges([])), await run(edges([podGrain])), `flow graph at ${level}`);
       }
     }
   });

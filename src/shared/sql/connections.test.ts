@@ -9,6 +9,9 @@ const TIME =
   "c.ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND c.ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')";
 const PAIR =
   'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_pod, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_pod, c.dst_node, c.dst_port';
+/** On the workload rollups (no pod in the view) a pair is a pair of workloads. */
+const WL_PAIR =
+  'c.protocol, c.src_cluster, c.src_namespace, c.src_deployment, c.src_node, c.dst_cluster, c.dst_namespace, c.dst_deployment, c.dst_node, c.dst_port';
 const once = (col: string) =>
   `greatest(sumIf(c.${col}, c.direction = 'outbound'), sumIf(c.${col}, c.direction = 'inbound')) AS ${col}`;
 const ALIGNED = { from_ms: 1699999980000, to_ms: 1700003640000 };
@@ -30,7 +33,7 @@ describe('connectionsTop', () => {
       q.sql,
       'SELECT c.src_namespace AS src_namespace, c.dst_service AS dst_service, sum(c.src_bytes) + sum(c.dst_bytes) AS bytes, sum(c.retransmits) AS retransmits\n' +
         `FROM (SELECT c.src_namespace AS src_namespace, anyIf(c.dst_service, c.direction = 'outbound') AS dst_service, ${once('src_bytes')}, ${once('dst_bytes')}, sum(c.retransmits) AS retransmits ` +
-        `FROM netmon.connections_1m AS c WHERE ${TIME} AND c.dst_port IN {f0:Array(UInt16)} AND c.dst_namespace != {f1:String} GROUP BY src_namespace, ${PAIR}) AS c\n` +
+        `FROM netmon.connections_workload_1m AS c WHERE ${TIME} AND c.dst_port IN {f0:Array(UInt16)} AND c.dst_namespace != {f1:String} GROUP BY src_namespace, ${WL_PAIR}) AS c\n` +
         'GROUP BY src_namespace, dst_service\n' +
         'ORDER BY retransmits DESC, src_namespace, dst_service\n' +
         'LIMIT {limit:UInt32}'
@@ -43,7 +46,7 @@ describe('connectionsTop', () => {
     assert.equal(
       q.sql,
       'SELECT sum(c.failed) AS failed, sum(c.rtt_sum_us) / nullIf(sum(c.rtt_samples), 0) AS rtt_avg_us\n' +
-        `FROM (SELECT ${once('failed')}, sum(c.rtt_sum_us) AS rtt_sum_us, sum(c.rtt_samples) AS rtt_samples FROM netmon.connections_1m AS c WHERE ${TIME} GROUP BY ${PAIR}) AS c\n` +
+        `FROM (SELECT ${once('failed')}, sum(c.rtt_sum_us) AS rtt_sum_us, sum(c.rtt_samples) AS rtt_samples FROM netmon.connections_workload_1m AS c WHERE ${TIME} GROUP BY ${WL_PAIR}) AS c\n` +
         'ORDER BY rtt_avg_us DESC\n' +
         'LIMIT {limit:UInt32}'
     );
@@ -52,7 +55,10 @@ describe('connectionsTop', () => {
 
   it('reads the hour rollup beyond 6 h and raw for raw-only dimensions, whatever the span', () => {
     const day = { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 24 * 3600_000 };
-    assert.match(connectionsTop({ range: day, metrics: ['bytes'] }).sql, /FROM netmon\.connections_1h AS c WHERE/);
+    assert.match(
+      connectionsTop({ range: day, metrics: ['bytes'] }).sql,
+      /FROM netmon\.connections_workload_1h AS c WHERE/
+    );
     const raw = connectionsTop({
       range: day,
       metrics: ['bytes'],
@@ -106,6 +112,26 @@ describe('connectionsTop', () => {
   });
 });
 
+describe('grain', () => {
+  it('a pod or a node, grouped or filtered (in anyOf too), reads the pod-keyed rollups with pod pairs', () => {
+    const views = [
+      { groupBy: ['src_pod' as const] },
+      { filters: [{ dim: 'dst_node' as const, op: 'eq' as const, value: 'n1' }] },
+      { filters: [{ op: 'anyOf' as const, anyOf: [[{ dim: 'src_node' as const, op: 'eq' as const, value: 'n1' }]] }] },
+    ];
+    for (const view of views) {
+      const sql = connectionsTop({ range: RANGE, metrics: ['bytes'], ...view }).sql;
+      assert.ok(sql.includes('FROM netmon.connections_1m AS c'), sql);
+      assert.ok(sql.includes(`GROUP BY ${view.groupBy ? 'src_pod, ' : ''}${PAIR})`), sql);
+    }
+    const day = { fromMs: RANGE.fromMs, toMs: RANGE.fromMs + 24 * 3600_000 };
+    assert.match(
+      connectionsTop({ range: day, metrics: ['bytes'], groupBy: ['dst_pod'] }).sql,
+      /FROM netmon\.connections_1h AS c/
+    );
+  });
+});
+
 describe('connectionsSeries', () => {
   it('buckets by the rounded step and keeps the top-k split values, ranked over the same window', () => {
     const q = connectionsSeries({
@@ -116,7 +142,7 @@ describe('connectionsSeries', () => {
       seriesLimit: 3,
     });
     const inner = (keys: string, group: string, extra: string) =>
-      `SELECT ${keys}, ${once('src_bytes')}, ${once('dst_bytes')} FROM netmon.connections_1m AS c WHERE ${TIME}${extra} GROUP BY ${group}, ${PAIR}`;
+      `SELECT ${keys}, ${once('src_bytes')}, ${once('dst_bytes')} FROM netmon.connections_workload_1m AS c WHERE ${TIME}${extra} GROUP BY ${group}, ${WL_PAIR}`;
     const rank =
       'SELECT c.dst_namespace AS dst_namespace, (sum(c.src_bytes) + sum(c.dst_bytes)) / {bucket_s:UInt32} AS bytes_per_s ' +
       `FROM (${inner('c.dst_namespace AS dst_namespace', 'dst_namespace', '')}) AS c GROUP BY dst_namespace ORDER BY bytes_per_s DESC, dst_namespace LIMIT {series_limit:UInt32}`;
@@ -140,7 +166,7 @@ describe('connectionsSeries', () => {
     assert.equal(
       q.sql,
       'SELECT c.time AS time, sum(c.retransmits) AS retransmits\n' +
-        `FROM (SELECT toDateTime(toStartOfInterval(c.ts, toIntervalSecond({bucket_s:UInt32})), 'UTC') AS time, sum(c.retransmits) AS retransmits FROM netmon.connections_1h AS c WHERE ${TIME} GROUP BY time, ${PAIR}) AS c\n` +
+        `FROM (SELECT toDateTime(toStartOfInterval(c.ts, toIntervalSecond({bucket_s:UInt32})), 'UTC') AS time, sum(c.retransmits) AS retransmits FROM netmon.connections_workload_1h AS c WHERE ${TIME} GROUP BY time, ${WL_PAIR}) AS c\n` +
         'GROUP BY time\n' +
         'ORDER BY time'
     );
@@ -185,6 +211,7 @@ describe('connection raw relation', () => {
         ' FROM netmon.connections) AS c'
     );
     assert.equal(connectionRelation('minute'), 'netmon.connections_1m AS c');
+    assert.equal(connectionRelation('minute', 'netmon', 'workload'), 'netmon.connections_workload_1m AS c');
     assert.equal(connectionRelation('hour'), 'netmon.connections_1h AS c');
   });
 });
@@ -193,7 +220,7 @@ describe('database option', () => {
   const range = { fromMs: 1700000000000, toMs: 1700003600000 };
   it('reads the configured database on every tier', () => {
     const top = connectionsTop({ range, metrics: ['bytes'], database: 'fleet_b' });
-    assert.match(top.sql, /FROM fleet_b\.connections_1m AS c/);
+    assert.match(top.sql, /FROM fleet_b\.connections_workload_1m AS c/);
     assert.doesNotMatch(top.sql, /netmon\./);
     const raw = connectionsTop({ range, metrics: ['bytes'], groupBy: ['comm'], database: 'fleet_b' });
     assert.match(raw.sql, /FROM fleet_b\.connections\) AS c/);

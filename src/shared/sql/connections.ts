@@ -1,7 +1,7 @@
 import { DIRECTIONS, PROTOCOLS } from '../schema';
 import type { Dimension, Metric } from './catalog';
 import { CONNECTION_RAW_ONLY, connectionRelation } from './connectionRelation';
-import type { Dataset } from './dataset';
+import type { Dataset, Grain } from './dataset';
 import type { Filter } from './filters';
 import { seriesQuery, topQuery, type SeriesOptions, type TopOptions } from './groupedQuery';
 import type { BuiltQuery } from './query';
@@ -70,7 +70,7 @@ export type ConnectionDimension = keyof typeof CONNECTION_DIMENSIONS;
 const once = (column: string) =>
   `greatest(sumIf(c.${column}, c.direction = 'outbound'), sumIf(c.${column}, c.direction = 'inbound'))`;
 
-const PAIR_KEY = [
+const POD_PAIR = [
   'protocol',
   'src_cluster',
   'src_namespace',
@@ -83,7 +83,16 @@ const PAIR_KEY = [
   'dst_pod',
   'dst_node',
   'dst_port',
-].map((k) => `c.${k}`);
+];
+
+/** On the workload rollups a pair is a pair of workloads (see sql/0004 for when that is exact). */
+const PAIR_KEY: Record<Grain, string[]> = {
+  pod: POD_PAIR.map((k) => `c.${k}`),
+  workload: POD_PAIR.filter((k) => k !== 'src_pod' && k !== 'dst_pod').map((k) => `c.${k}`),
+};
+
+/** A view that names one of these, to group or filter, reads the pod-keyed rollups. */
+const POD_GRAIN_DIMENSIONS = ['src_pod', 'dst_pod', 'src_node', 'dst_node'];
 
 const RECONCILED = {
   src_bytes: once('src_bytes'),
@@ -136,6 +145,7 @@ export const connectionDataset: Dataset<ConnectionDimension, ConnectionMetric> =
   dimensions: CONNECTION_DIMENSIONS,
   metrics: CONNECTION_METRICS,
   relation: connectionRelation,
+  podGrainDimensions: POD_GRAIN_DIMENSIONS,
   reconcile: { pairKey: PAIR_KEY, measures: RECONCILED, clientRows: "c.direction = 'outbound'" },
 };
 

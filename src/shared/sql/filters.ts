@@ -46,6 +46,13 @@ export function filterCondition(dataset: Dataset, filter: Filter, binder: ParamB
   return `${dim.expr} ${operator} ${binder.next(`Array(${type})`, values as string[] | number[])}`;
 }
 
+/** Every dimension the filters name, anyOf alternatives included. */
+export function filterDimensions(filters: readonly Filter[]): string[] {
+  return filters.flatMap((f) =>
+    f.op === 'anyOf' ? (Array.isArray(f.anyOf) ? f.anyOf.flatMap((list) => filterDimensions(list)) : []) : [f.dim]
+  );
+}
+
 /** Filters may name raw-only dimensions, which decides the tier as much as grouping does. */
 export function filterNeedsRaw(dataset: Dataset, filters: readonly Filter[]): boolean {
   return filters.some((f) =>

@@ -19,6 +19,20 @@ const LEVEL_KEYS = {
 } as const;
 
 export type FlowLevel = keyof typeof LEVEL_KEYS;
+
+/**
+ * What each level's labels read beyond the level's own columns. Every label falls back to the
+ * node for a side without a group; the workload rollups keep that node exactly where a side has no
+ * workload, which covers namespace and deployment labels, but not cluster (a fleet without
+ * --cluster has no cluster on any pod), pods or nodes.
+ */
+const LABEL_READS: Record<FlowLevel, string[]> = {
+  cluster: ['src_node'],
+  namespace: [],
+  deployment: [],
+  pod: ['src_pod'],
+  node: ['src_node'],
+};
 export const FLOW_LEVELS = Object.keys(LEVEL_KEYS) as FlowLevel[];
 
 /** Label of the peers outside the fleet whose name is unknown. */
@@ -61,7 +75,15 @@ export interface FlowGraphOptions {
  */
 export function flowGraphEdges(opts: FlowGraphOptions): BuiltQuery {
   lookup(LEVEL_KEYS, opts.level, 'flow graph level');
-  const scope = openScope(connectionDataset, opts.range, opts.filters ?? [], [], opts.tier, opts.database);
+  const scope = openScope(
+    connectionDataset,
+    opts.range,
+    opts.filters ?? [],
+    [],
+    opts.tier,
+    opts.database,
+    LABEL_READS[opts.level]
+  );
   const metric = (name: string, metricName: ConnectionMetric) => ({
     name,
     sql: metricSql(connectionDataset, metricName, scope, 0),

@@ -1,8 +1,8 @@
 import { DATABASE } from '../schema';
 import { lookup, metricExpr, type Dimension } from './catalog';
-import type { Dataset } from './dataset';
+import type { Dataset, Grain } from './dataset';
 import { databaseIdentifier } from './escape';
-import { filterCondition, filterNeedsRaw, type Filter } from './filters';
+import { filterCondition, filterDimensions, filterNeedsRaw, type Filter } from './filters';
 import { createBinder, type ParamBinder } from './params';
 import type { BuiltQuery } from './query';
 import {
@@ -18,6 +18,7 @@ import {
 /** What every query over a dataset shares: the tier, the relation and the WHERE conditions. */
 export interface Scope {
   readonly tier: Tier;
+  readonly grain: Grain;
   readonly binder: ParamBinder;
   readonly relation: string;
   readonly conditions: readonly string[];
@@ -31,7 +32,9 @@ export function openScope(
   filters: readonly Filter[],
   groupBy: readonly string[],
   pinned?: Tier,
-  database: string = DATABASE
+  database: string = DATABASE,
+  /** Dimensions the query reads besides groupBy and filters (a flow graph's labels). */
+  alsoReads: readonly string[] = []
 ): Scope {
   validateRange(range);
   const needsRaw = filterNeedsRaw(dataset, filters) || groupBy.some((d) => dimension(dataset, d).rawOnly);
@@ -43,13 +46,23 @@ export function openScope(
   }
   const tier = pinned ?? chooseTier(range, needsRaw);
   const aligned = alignRange(range, tier);
+  const named = [...groupBy, ...filterDimensions(filters), ...alsoReads];
+  const podOnly = dataset.podGrainDimensions;
+  const grain: Grain = podOnly === undefined || named.some((d) => podOnly.includes(d)) ? 'pod' : 'workload';
   const binder = createBinder();
   const conditions = [
     `c.ts >= fromUnixTimestamp64Milli(${binder.named('from_ms', 'Int64', aligned.fromMs)}, 'UTC')`,
     `c.ts < fromUnixTimestamp64Milli(${binder.named('to_ms', 'Int64', aligned.toMs)}, 'UTC')`,
     ...filters.map((f) => filterCondition(dataset, f, binder)),
   ];
-  return { tier, binder, relation: dataset.relation(tier, databaseIdentifier(database)), conditions, range: aligned };
+  return {
+    tier,
+    grain,
+    binder,
+    relation: dataset.relation(tier, databaseIdentifier(database), grain),
+    conditions,
+    range: aligned,
+  };
 }
 
 export function dimension(dataset: Dataset, name: string): Dimension {
@@ -106,7 +119,7 @@ export function aggregate(
   const measures = Object.entries(rc.measures)
     .filter(([name]) => metrics.some((m) => m.sql.includes(`c.${name})`)))
     .map(([name, sql]) => ({ name, sql }));
-  const innerGroup = [...keys.filter((k) => !k.clientOnly).map((k) => k.name), ...rc.pairKey];
+  const innerGroup = [...keys.filter((k) => !k.clientOnly).map((k) => k.name), ...rc.pairKey[scope.grain]];
   const inner = selectText(scope.relation, [...innerKeys, ...measures], conditions, innerGroup).replace(/\n/g, ' ');
   const outerKeys = names.map((name) => ({ name, sql: `c.${name}` }));
   return selectText(`(${inner}) AS c`, [...outerKeys, ...metrics], [], names);

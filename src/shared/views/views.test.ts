@@ -47,9 +47,13 @@ describe('connections view', () => {
     );
   });
 
-  it('reads the rollups by default and raw when grouping by remote IP', () => {
+  it('reads the workload rollups by default, the pod rollups for a pod, and raw when grouping by remote IP', () => {
     const q = connectionsViewQueries(defaultConnectionsView, RANGE, 60);
     for (const [name, built] of Object.entries(q)) {
+      assert.match(built.sql, /netmon\.connections_workload_1m AS c/, name);
+    }
+    const pods = connectionsViewQueries({ selectors: { dst_pod: ['api-1'] }, groupBy: ['src_deployment'] }, RANGE, 60);
+    for (const [name, built] of Object.entries(pods)) {
       assert.match(built.sql, /netmon\.connections_1m AS c/, name);
     }
     const raw = connectionsViewQueries({ selectors: {}, groupBy: ['remote_ip', 'remote_port'] }, RANGE, 60);
@@ -57,7 +61,7 @@ describe('connections view', () => {
     assert.match(raw.flows.sql, /GROUP BY remote_ip, remote_port/);
     assert.match(
       connectionsViewQueries({ ...defaultConnectionsView, database: 'other' }, RANGE, 60).flows.sql,
-      /other\.connections_1m/
+      /other\.connections_workload_1m/
     );
   });
 

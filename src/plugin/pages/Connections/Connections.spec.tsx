@@ -21,7 +21,7 @@ const answer: Answer = (q) => {
 };
 
 describe('Connections page', () => {
-  test('shows the top flows grouped by deployment on both sides, from the minute rollup', async () => {
+  test('shows the top flows grouped by deployment on both sides, from the minute workload rollup', async () => {
     const grafana = fakeGrafana(answer);
     renderApp(PAGE);
     await waitFor(() => expect(grafana.sent.some((q) => q.rawSql.includes('GROUP BY src_namespace'))).toBe(true));
@@ -29,7 +29,7 @@ describe('Connections page', () => {
     const table = await screen.findByTestId('panel Top flows');
     await waitFor(() => expect(table).toHaveTextContent('src_deployment=web dst_deployment=api bytes_src=1500'));
     const sql = grafana.lastSql('flows');
-    expect(sql).toContain('FROM netmon.connections_1m AS c');
+    expect(sql).toContain('FROM netmon.connections_workload_1m AS c');
     expect(sql).toMatch(/GROUP BY src_deployment, dst_deployment\nORDER BY bytes DESC/);
     // All is no filter: listing the options would drop the groups they leave out (like '').
     expect(sql).not.toContain(' IN ');
