@@ -15,7 +15,7 @@
  * Prints a table (stderr with --json, which prints the JSON on stdout instead of writing
  * bench/results/ingest.json).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,11 +75,30 @@ async function withFreshStore<T>(work: (store: Store) => Promise<T>): Promise<T>
 
 /** Child: generates the rows once, as NDJSON, so every measurement reads the same ones. */
 async function prepare(file: string, rows: number): Promise<{ rows: number }> {
-  const made = await withFreshStore((store) =>
-    synthConnectionRows(store, { seed: SEED, rows, pods: PODS, spanMs: SPAN_MS })
-  );
-  writeFileSync(file, made.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return { rows: made.length };
+  writeFileSync(file, '');
+  let written = 0;
+  await withFreshStore(async (store) => {
+    for await (const page of synthConnectionRows(store, { seed: SEED, rows, pods: PODS, spanMs: SPAN_MS })) {
+      appendFileSync(file, page.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      written += page.length;
+    }
+  });
+  return { rows: written };
+}
+
+/** The first `limit` rows of the file, read as bytes: the whole file as one string may be too long for V8. */
+function readRows(file: string, limit: number): ConnectionRow[] {
+  const bytes = readFileSync(file);
+  const rows: ConnectionRow[] = [];
+  for (let start = 0; start < bytes.length && rows.length < limit;) {
+    const end = bytes.indexOf(10, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (stop > start) {
+      rows.push(JSON.parse(bytes.toString('utf8', start, stop)) as ConnectionRow);
+    }
+    start = stop + 1;
+  }
+  return rows;
 }
 
 function threadDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
@@ -105,11 +124,7 @@ async function insertAll(store: Store, path: IngestPath, rows: readonly Connecti
 
 /** Child: one measurement of one path on a fresh store. */
 async function measure(path: IngestPath, file: string, limit: number): Promise<Measurement> {
-  const rows = readFileSync(file, 'utf8')
-    .split('\n')
-    .slice(0, limit)
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as ConnectionRow);
+  const rows = readRows(file, limit);
   return withFreshStore(async (store) => {
     const before = cpuMsByThread([process.pid]);
     const start = performance.now();
@@ -162,7 +177,7 @@ async function main(): Promise<void> {
       'rows-file': { type: 'string' },
     },
   });
-  const rows = positive('rows', values.rows ?? (values.quick ? '200000' : '1000000'));
+  const rows = positive('rows', values.rows ?? (values.quick ? '200000' : '500000'));
   if (values.prepare !== undefined) {
     process.stdout.write(JSON.stringify(await prepare(values.prepare, rows)));
     return;

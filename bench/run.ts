@@ -3,7 +3,7 @@
  * ingest (bench/ingest.ts), storage (bench/storage.ts), page queries (bench/pageQueries.ts).
  * Writes docs/benchmarks.json and the summary between the markers of docs/BENCHMARKS.md.
  *
- *   npm run bench                 full: capture 4 x 10 s each way, ingest 1M rows, storage 10M rows,
+ *   npm run bench                 full: capture 4 x 10 s each way, ingest 500k rows, storage 10M rows,
  *                                 queries on 100M rows (generating them takes tens of minutes)
  *   npm run bench -- --quick      reduced: capture 2 x 4 s, ingest 200k, storage 1M, queries on 1M rows
  *   npm run bench -- --queries-data-dir DIR   reuse (or keep) the page-query fleet in DIR
