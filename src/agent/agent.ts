@@ -56,6 +56,8 @@ export interface AgentOptions {
   bpftracePath?: string;
   /** BPFTRACE_MAP_KEYS_MAX: TCP connections tracked at once. Default 65536. */
   mapKeysMax?: number;
+  /** connections.bt's per-CPU output buffer in pages (connectionsProgram's default when not given). */
+  perfRbPages?: number;
   /** UDP ports dns.bt watches besides 53, at most DNS_EXTRA_PORTS_MAX. */
   dnsExtraPorts?: readonly number[];
   /** A DNS question unanswered this long is stored as TIMEOUT. Default 5. */
@@ -122,14 +124,18 @@ export class PreflightError extends Error {
 
 export const DEFAULT_MAP_KEYS_MAX = 65_536;
 
-export type CaptureOptions = Pick<AgentOptions, 'intervalSeconds' | 'bpftracePath' | 'mapKeysMax'>;
+export type CaptureOptions = Pick<AgentOptions, 'intervalSeconds' | 'bpftracePath' | 'mapKeysMax' | 'perfRbPages'>;
 
 /**
  * Checks that capture can run here, in seconds and before anything else is opened; throws a
  * PreflightError naming the missing piece. startAgent runs it too.
  */
 export async function checkCapture(opts: CaptureOptions): Promise<{ program: BpftraceProgram; bpftracePath: string }> {
-  const program = connectionsProgram({ intervalSeconds: opts.intervalSeconds, mapKeysMax: opts.mapKeysMax });
+  const program = connectionsProgram({
+    intervalSeconds: opts.intervalSeconds,
+    mapKeysMax: opts.mapKeysMax,
+    perfRbPages: opts.perfRbPages,
+  });
   const result = await runPreflight({ program, bpftracePath: opts.bpftracePath });
   if (!result.ok) {
     throw new PreflightError(result.message, result.exitCode);
