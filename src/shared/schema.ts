@@ -246,6 +246,10 @@ export const dnsRollupColumns = {
   latency: column<never>('AggregateFunction(quantileTDigest, UInt32)', 'Latency digest over answered questions'),
 };
 
+/** The workload-keyed DNS rollups (sql/0005): the pod-keyed ones without node and pod. */
+const { node: _node, client_pod: _clientPod, ...dnsWorkload } = dnsRollupColumns;
+export const dnsWorkloadRollupColumns = dnsWorkload;
+
 export type TtlTier = 'raw' | 'minute' | 'hour';
 
 export const DEFAULT_TTL_DAYS: Record<TtlTier, number> = { raw: 7, minute: 30, hour: 365 };
@@ -334,6 +338,20 @@ export const tables = {
     ttl: 'hour',
     ttlColumn: 'ts',
     doc: 'DNS questions per hour.',
+  }),
+  dns_workload_1m: table({
+    name: 'dns_workload_1m',
+    columns: dnsWorkloadRollupColumns,
+    ttl: 'minute',
+    ttlColumn: 'ts',
+    doc: 'DNS questions per minute, keyed by the asking workload (no node, no pod).',
+  }),
+  dns_workload_1h: table({
+    name: 'dns_workload_1h',
+    columns: dnsWorkloadRollupColumns,
+    ttl: 'hour',
+    ttlColumn: 'ts',
+    doc: 'DNS questions per hour, keyed by the asking workload (no node, no pod).',
   }),
 } as const;
 

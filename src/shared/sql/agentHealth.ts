@@ -19,7 +19,7 @@ export function agentHealthSummaryQuery(range: TimeRange): BuiltQuery {
     '  sum(records_dropped) AS records_dropped,',
     '  sum(bpftrace_restarts) AS bpftrace_restarts,',
     "  countIf(gap_reason != '') AS gaps,",
-    '  sumIf(toUnixTimestamp64Milli(gap_end) - toUnixTimestamp64Milli(gap_start), gap_reason != \'\') AS gap_ms,',
+    "  sumIf(toUnixTimestamp64Milli(gap_end) - toUnixTimestamp64Milli(gap_start), gap_reason != '') AS gap_ms,",
     '  countIf(probes_attached < probes_expected) AS intervals_short_of_probes,',
     '  max(ts) AS last_seen',
     `FROM ${DATABASE}.${tables.agent_health.name}`,

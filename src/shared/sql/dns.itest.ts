@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore';
 import type { Store } from '../../store/store';
-import { dnsErrorShareSeries, dnsNameDrilldown, dnsSeries, dnsTop } from './dns';
+import { dnsErrorShareSeries, dnsNameDrilldown, dnsSeries, dnsTop, type DnsFilter } from './dns';
 import { inlineParams } from './escape';
 import type { BuiltQuery } from './query';
 import { DNS_QUERIES, HOSTILE_STRINGS, HOUR, hostileDnsQueries, MINUTE, T0, utcText } from './testFixtures';
@@ -85,7 +85,7 @@ describe('DNS builders on the fixture', () => {
     }
     assert.match(
       dnsTop({ range: { fromMs: T0, toMs: T0 + 24 * HOUR }, groupBy: ['qname'], metrics: ['queries'] }).sql,
-      /FROM netmon\.dns_1h AS c/
+      /FROM netmon\.dns_workload_1h AS c/
     );
   });
 
@@ -115,6 +115,27 @@ describe('DNS builders on the fixture', () => {
     assert.deepEqual(raw[2], { qname: 'nope.example', latency_p50_us: 500, latency_p95_us: 500, latency_p99_us: 500 });
     assert.deepEqual(await run(q('minute')), raw);
     assert.deepEqual(await run(q('hour')), raw);
+  });
+
+  it('the workload rollups answer what the pod rollups answer, whenever no node or pod is named', async () => {
+    // A pod filter that excludes nothing sends the same question to the pod-keyed tables.
+    const podGrain = { dim: 'client_pod', op: 'neq', value: '\u0000none' } as const;
+    const all = [...METRICS, 'latency_p50_us', 'latency_p95_us', 'latency_p99_us'] as const;
+    for (const range of [HOUR_RANGE, { fromMs: T0 - 23 * HOUR, toMs: T0 + HOUR }]) {
+      for (const groupBy of [
+        ['qname'],
+        ['client_namespace', 'client_deployment'],
+        ['server_ip', 'rcode'],
+        [],
+      ] as const) {
+        const top = (filters: DnsFilter[]) => dnsTop({ range, groupBy, metrics: [...all], filters });
+        assert.match(top([]).sql, /dns_workload_1[mh] AS c/);
+        assert.match(top([podGrain]).sql, /dns_1[mh] AS c/);
+        assert.deepEqual(await run(top([])), await run(top([podGrain])), `top by ${groupBy.join(',')}`);
+      }
+      const share = (filters: DnsFilter[]) => dnsErrorShareSeries({ range, stepSeconds: 3600, filters });
+      assert.deepEqual(await run(share([])), await run(share([podGrain])), 'error share');
+    }
   });
 
   it('qps series per minute', async () => {

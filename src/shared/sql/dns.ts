@@ -75,6 +75,8 @@ export const dnsDataset: Dataset<DnsDimension, DnsMetric> = {
   dimensions: DNS_DIMENSIONS,
   metrics: DNS_METRICS,
   relation: dnsRelation,
+  // A view that names a node or a pod reads the pod-keyed rollups.
+  podGrainDimensions: ['node', 'client_pod'],
 };
 
 /** Top groups of DNS questions, e.g. the names with most NXDOMAIN, or the slowest resolvers. */

@@ -1,4 +1,5 @@
 import { DATABASE, tables, type dnsRollupColumns } from '../schema';
+import type { Grain } from './dataset';
 import type { Tier } from './timeRange';
 
 /**
@@ -31,14 +32,13 @@ const projection = Object.entries(RAW_AS_ROLLUP)
   .concat(DNS_RAW_ONLY)
   .join(', ');
 
-const TABLES: Record<Tier, string> = {
-  raw: tables.dns_queries.name,
-  minute: tables.dns_1m.name,
-  hour: tables.dns_1h.name,
+const TABLES: Record<Grain, Record<Tier, string>> = {
+  pod: { raw: tables.dns_queries.name, minute: tables.dns_1m.name, hour: tables.dns_1h.name },
+  workload: { raw: tables.dns_queries.name, minute: tables.dns_workload_1m.name, hour: tables.dns_workload_1h.name },
 };
 
-/** `database` must have passed databaseIdentifier (openScope sees to it). */
-export function dnsRelation(tier: Tier, database: string = DATABASE): string {
-  const table = `${database}.${TABLES[tier]}`;
+/** `database` must have passed databaseIdentifier (openScope sees to it). Raw has one grain. */
+export function dnsRelation(tier: Tier, database: string = DATABASE, grain: Grain = 'pod'): string {
+  const table = `${database}.${TABLES[grain][tier]}`;
   return tier === 'raw' ? `(SELECT ${projection} FROM ${table}) AS c` : `${table} AS c`;
 }
