@@ -79,7 +79,10 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const MB = 1024 * 1024;
 
 /** A child whose stdout is JSON lines; resolves with the first line passing `ready`. */
-function jsonChild(args: string[], ready: (o: Record<string, unknown>) => boolean): Promise<{ child: ChildProcess; first: Record<string, unknown>; lines: Array<Record<string, unknown>> }> {
+function jsonChild(
+  args: string[],
+  ready: (o: Record<string, unknown>) => boolean
+): Promise<{ child: ChildProcess; first: Record<string, unknown>; lines: Array<Record<string, unknown>> }> {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Array<Record<string, unknown>> = [];
   return new Promise((done, fail) => {
@@ -112,22 +115,44 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netmon-soak-'));
   const children: ChildProcess[] = [];
   try {
-    const server = await jsonChild(['--import', 'tsx', join(root, 'bench/shortConnectionLoad.ts'), 'server'], (o) => o.event === 'listening');
+    const server = await jsonChild(
+      ['--import', 'tsx', join(root, 'bench/shortConnectionLoad.ts'), 'server'],
+      (o) => o.event === 'listening'
+    );
     children.push(server.child);
-    const dns = await jsonChild([join(root, 'src/lab/dnsServer.mjs'), JSON.stringify({ address: '127.0.0.1', port: 0, comm: 'soak-dns' })], (o) => o.event === 'listening');
+    const dns = await jsonChild(
+      [join(root, 'src/lab/dnsServer.mjs'), JSON.stringify({ address: '127.0.0.1', port: 0, comm: 'soak-dns' })],
+      (o) => o.event === 'listening'
+    );
     children.push(dns.child);
     const up = await startNetmon(
-      ['up', '--no-ui', '--interval', String(INTERVAL_SECONDS), '--data-dir', dataDir, '--dns-ports', String(dns.first.port)],
+      [
+        'up',
+        '--no-ui',
+        '--interval',
+        String(INTERVAL_SECONDS),
+        '--data-dir',
+        dataDir,
+        '--dns-ports',
+        String(dns.first.port),
+      ],
       (line) => /capturing with /.test(line),
       120_000
     );
     const seconds = MINUTES * 60;
     const load = await jsonChild(
-      ['--import', 'tsx', join(root, 'scripts/soakLoad.ts'), JSON.stringify({ port: server.first.port, rate: RATE, dnsPort: dns.first.port, dnsRate: DNS_RATE, seconds })],
+      [
+        '--import',
+        'tsx',
+        join(root, 'scripts/soakLoad.ts'),
+        JSON.stringify({ port: server.first.port, rate: RATE, dnsPort: dns.first.port, dnsRate: DNS_RATE, seconds }),
+      ],
       (o) => o.event === 'started'
     );
     children.push(load.child);
-    console.log(`soak: ${MINUTES} min at ${RATE} connections/s and ${DNS_RATE} DNS questions/s; netmon up pid ${up.pid}, data in ${dataDir}`);
+    console.log(
+      `soak: ${MINUTES} min at ${RATE} connections/s and ${DNS_RATE} DNS questions/s; netmon up pid ${up.pid}, data in ${dataDir}`
+    );
 
     const samples: Sample[] = [];
     const startedAt = Date.now();
@@ -176,7 +201,9 @@ async function main(): Promise<void> {
         baselineAtS: base.atS,
         agentMB: [base.agentRssMB, last.agentRssMB],
         childrenMB: [base.childrenRssMB, last.childrenRssMB],
-        growthPercent: round(((last.agentRssMB + last.childrenRssMB) / (base.agentRssMB + base.childrenRssMB) - 1) * 100),
+        growthPercent: round(
+          ((last.agentRssMB + last.childrenRssMB) / (base.agentRssMB + base.childrenRssMB) - 1) * 100
+        ),
         targetPercent: 10,
       },
       cpuPercentOfOneCore: {
@@ -193,7 +220,11 @@ async function main(): Promise<void> {
         eventsRead: sumOf(health, 'sum(events_read)'),
       },
       stored: {
-        connectionsToLoadServer: sumOf(tables.connections.name, 'uniqExact(connection_id)', `local_port = ${Number(server.first.port)} AND protocol = 'tcp'`),
+        connectionsToLoadServer: sumOf(
+          tables.connections.name,
+          'uniqExact(connection_id)',
+          `local_port = ${Number(server.first.port)} AND protocol = 'tcp'`
+        ),
         dnsQuestions: sumOf(tables.dns_queries.name, 'count()', `server_port = ${Number(dns.first.port)}`),
       },
       samples,

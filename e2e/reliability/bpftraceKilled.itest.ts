@@ -86,7 +86,9 @@ test(
       const q = connectionsFromQuery([client.ip]);
       const rs = (await store!.query(q.sql, q.params))
         .map(storedConnection)
-        .filter((r) => sameEndpoint(r.local_ip, r.local_port, x.local) && sameEndpoint(r.remote_ip, r.remote_port, x.remote));
+        .filter(
+          (r) => sameEndpoint(r.local_ip, r.local_port, x.local) && sameEndpoint(r.remote_ip, r.remote_port, x.remote)
+        );
       return [rs.reduce((sum, r) => sum + r.bytes_tx, 0), rs.reduce((sum, r) => sum + r.bytes_rx, 0)];
     };
     const untilStored = async (x: TcpTruth) => {
@@ -163,7 +165,12 @@ test(
     }
     assert.equal(servers.length, clients.length);
     t.diagnostic(
-      kills.map((k, i) => `${k.signal}: backoff ${k.delayMs} ms, new bpftrace after ${k.respawnMs} ms, gap ${Number(gaps[i].end) - Number(gaps[i].start)} ms`).join('; ')
+      kills
+        .map(
+          (k, i) =>
+            `${k.signal}: backoff ${k.delayMs} ms, new bpftrace after ${k.respawnMs} ms, gap ${Number(gaps[i].end) - Number(gaps[i].start)} ms`
+        )
+        .join('; ')
     );
   }
 );

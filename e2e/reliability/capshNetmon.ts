@@ -64,7 +64,13 @@ export function runWithout(
         reject(new Error(`capsh did not run the shell (code ${code}): ${stderr}`));
         return;
       }
-      resolve({ code, capEff: BigInt(`0x${capLine[1]}`), stdout, stderr: stderr.replace(capLine[0], ''), elapsedMs: Date.now() - started });
+      resolve({
+        code,
+        capEff: BigInt(`0x${capLine[1]}`),
+        stdout,
+        stderr: stderr.replace(capLine[0], ''),
+        elapsedMs: Date.now() - started,
+      });
     });
   });
 }

@@ -32,7 +32,17 @@ interface Run {
 /** `netmon up` through `wrapper` (e.g. setarch, unshare), with `env` added. */
 function up(wrapper: string[], env: NodeJS.ProcessEnv = {}): Run {
   const started = Date.now();
-  const [file, ...args] = [...wrapper, process.execPath, NETMON_BIN, 'up', '--no-ui', '--interval', '1', '--data-dir', join(dir, 'data')];
+  const [file, ...args] = [
+    ...wrapper,
+    process.execPath,
+    NETMON_BIN,
+    'up',
+    '--no-ui',
+    '--interval',
+    '1',
+    '--data-dir',
+    join(dir, 'data'),
+  ];
   const res = spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 90_000 });
   return {
     code: res.status,
@@ -60,14 +70,24 @@ function inMountNamespace(setup: string): string[] {
 test('bpftrace not on PATH', { skip: skipWithoutBpftrace }, () => {
   assertBpftraceAvailable();
   const line = oneLineFailure(up([], { PATH: join(dir, 'empty'), NETMON_BPFTRACE: '' }));
-  assert.match(line, /^error: bpftrace is not on PATH: install it \(apt-get install bpftrace\) or set NETMON_BPFTRACE=/);
+  assert.match(
+    line,
+    /^error: bpftrace is not on PATH: install it \(apt-get install bpftrace\) or set NETMON_BPFTRACE=/
+  );
 });
 
-test('a kernel older than the tracepoints connections.bt needs (setarch --uname-2.6)', { skip: skipWithoutBpftrace }, () => {
-  assertBpftraceAvailable();
-  const line = oneLineFailure(up(['setarch', process.arch === 'arm64' ? 'aarch64' : 'x86_64', '--uname-2.6']));
-  assert.match(line, /^error: kernel 2\.6\.\d+\S* is too old: capture needs Linux 6\.3 or newer, because .*sock_send_length/);
-});
+test(
+  'a kernel older than the tracepoints connections.bt needs (setarch --uname-2.6)',
+  { skip: skipWithoutBpftrace },
+  () => {
+    assertBpftraceAvailable();
+    const line = oneLineFailure(up(['setarch', process.arch === 'arm64' ? 'aarch64' : 'x86_64', '--uname-2.6']));
+    assert.match(
+      line,
+      /^error: kernel 2\.6\.\d+\S* is too old: capture needs Linux 6\.3 or newer, because .*sock_send_length/
+    );
+  }
+);
 
 test('no kernel BTF (an empty /sys/kernel/btf)', { skip: skipWithoutBpftrace }, () => {
   assertBpftraceAvailable();
@@ -92,16 +112,23 @@ test('tracefs not mounted and not mountable (no mount point under /sys/kernel)',
   );
 });
 
-test('a bpftrace that attaches 0 probes is an error, never a silent 0', { skip: skipWithoutBpftrace, timeout: 60_000 }, () => {
-  assertBpftraceAvailable();
-  const liar = join(dir, 'bpftrace-attaches-nothing');
-  writeFileSync(
-    liar,
-    `#!/bin/sh\n[ "$1" = --version ] && exec ${BPFTRACE} --version\necho '{"type": "attached_probes", "data": {"probes": 0}}'\nexec sleep 60\n`
-  );
-  chmodSync(liar, 0o755);
-  const run = up([], { NETMON_BPFTRACE: liar });
-  assert.equal(run.code, 1, `exit code; stderr:\n${run.lines.join('\n')}`);
-  assert.ok(run.elapsedMs < 30_000, `took ${run.elapsedMs} ms`);
-  assert.match(run.lines.at(-1) ?? '', /^error: bpftrace did not start: bpftrace attached 0 probes, but .*connections\.bt has 15$/);
-});
+test(
+  'a bpftrace that attaches 0 probes is an error, never a silent 0',
+  { skip: skipWithoutBpftrace, timeout: 60_000 },
+  () => {
+    assertBpftraceAvailable();
+    const liar = join(dir, 'bpftrace-attaches-nothing');
+    writeFileSync(
+      liar,
+      `#!/bin/sh\n[ "$1" = --version ] && exec ${BPFTRACE} --version\necho '{"type": "attached_probes", "data": {"probes": 0}}'\nexec sleep 60\n`
+    );
+    chmodSync(liar, 0o755);
+    const run = up([], { NETMON_BPFTRACE: liar });
+    assert.equal(run.code, 1, `exit code; stderr:\n${run.lines.join('\n')}`);
+    assert.ok(run.elapsedMs < 30_000, `took ${run.elapsedMs} ms`);
+    assert.match(
+      run.lines.at(-1) ?? '',
+      /^error: bpftrace did not start: bpftrace attached 0 probes, but .*connections\.bt has 15$/
+    );
+  }
+);
