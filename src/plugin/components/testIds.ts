@@ -8,6 +8,7 @@ export const testIds = {
   notice: {
     error: 'data-testid netmon-notice-error',
     empty: 'data-testid netmon-notice-empty',
+    captureHealth: 'data-testid netmon-notice-capture-health',
   },
   appConfig: {
     database: 'data-testid ac-database',

@@ -1,4 +1,5 @@
 import { DATABASE, tables } from '../schema';
+import { databaseIdentifier } from './escape';
 import type { BuiltQuery } from './query';
 import { validateRange, type TimeRange } from './timeRange';
 
@@ -8,7 +9,7 @@ import { validateRange, type TimeRange } from './timeRange';
  * the restarts and gaps behind holes in it, and whether every probe stayed attached. For a stat
  * or a notice on the app's pages; any non-zero loss means the numbers beside it are short.
  */
-export function agentHealthSummaryQuery(range: TimeRange): BuiltQuery {
+export function agentHealthSummaryQuery(range: TimeRange, database: string = DATABASE): BuiltQuery {
   validateRange(range);
   const sql = [
     'SELECT node,',
@@ -22,7 +23,7 @@ export function agentHealthSummaryQuery(range: TimeRange): BuiltQuery {
     "  sumIf(toUnixTimestamp64Milli(gap_end) - toUnixTimestamp64Milli(gap_start), gap_reason != '') AS gap_ms,",
     '  countIf(probes_attached < probes_expected) AS intervals_short_of_probes,',
     '  max(ts) AS last_seen',
-    `FROM ${DATABASE}.${tables.agent_health.name}`,
+    `FROM ${databaseIdentifier(database)}.${tables.agent_health.name}`,
     'WHERE ts >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ts < fromUnixTimestamp64Milli({toMs:Int64})',
     'GROUP BY node',
     'ORDER BY lost_events + map_full_errors + malformed_lines + records_dropped DESC, node',

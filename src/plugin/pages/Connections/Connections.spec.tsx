@@ -103,6 +103,52 @@ describe('Connections page', () => {
     expect(await screen.findByTestId(testIds.notice.error)).toHaveTextContent('ECONNREFUSED');
   });
 
+  test('capture losses in agent_health are said above the data, with the nodes', async () => {
+    const grafana = fakeGrafana((q) =>
+      q.refId === 'health'
+        ? [
+            {
+              node: 'n2',
+              lost_events: 1031,
+              map_full_errors: 5,
+              malformed_lines: 0,
+              records_dropped: 0,
+              intervals_short_of_probes: 0,
+              gaps: 1,
+              gap_ms: 4200,
+            },
+            {
+              node: 'n1',
+              lost_events: 0,
+              map_full_errors: 0,
+              malformed_lines: 0,
+              records_dropped: 0,
+              intervals_short_of_probes: 0,
+              gaps: 0,
+              gap_ms: 0,
+            },
+          ]
+        : answer(q)
+    );
+    renderApp(PAGE);
+
+    const notice = await screen.findByTestId(testIds.notice.captureHealth);
+    expect(notice).toHaveTextContent('Capture lost data in this range');
+    expect(notice).toHaveTextContent(
+      '1,031 events lost by bpftrace, 5 map-full errors, 1 capture gap (4 s in all) on n2.'
+    );
+    expect(grafana.lastSql('health')).toContain('FROM netmon.agent_health');
+  });
+
+  test('a clean capture says nothing', async () => {
+    const grafana = fakeGrafana((q) => (q.refId === 'health' ? [{ node: 'n1', lost_events: 0, gaps: 0 }] : answer(q)));
+    renderApp(PAGE);
+
+    await screen.findByTestId('panel Top flows');
+    await waitFor(() => expect(grafana.lastSql('health')).not.toBe(''));
+    expect(screen.queryByTestId(testIds.notice.captureHealth)).not.toBeInTheDocument();
+  });
+
   test('an empty range explains itself', async () => {
     fakeGrafana(() => []);
     renderApp(PAGE);

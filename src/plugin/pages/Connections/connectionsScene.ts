@@ -1,5 +1,6 @@
 import { PanelBuilders, SceneFlexItem, SceneFlexLayout, VizPanel, type EmbeddedScene } from '@grafana/scenes';
 import { connectionsViewQueries, type ConnectionsPanel } from '../../../shared/views/connectionsView';
+import { CaptureHealthNotice } from '../../components/CaptureHealth/CaptureHealthNotice';
 import { DataNotice } from '../../components/DataNotice/DataNotice';
 import { BuiltQueryRunner, type BuildContext } from '../../queries/BuiltQueryRunner';
 import { pageFrame } from '../pageFrame';
@@ -58,6 +59,7 @@ export function connectionsScene(settings: PageSettings): EmbeddedScene {
               ySizing: 'content',
               body: new DataNotice({ what: 'connections', emptyHint: EMPTY_HINT }),
             }),
+            new SceneFlexItem({ ySizing: 'content', body: CaptureHealthNotice.create(settings) }),
             new SceneFlexItem({ minHeight: 360, body: flowsTable() }),
           ],
         }),

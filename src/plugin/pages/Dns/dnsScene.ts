@@ -1,5 +1,6 @@
 import { PanelBuilders, SceneFlexItem, SceneFlexLayout, type EmbeddedScene, type VizPanel } from '@grafana/scenes';
 import { DNS_SELECTORS, dnsViewQueries, type DnsPanel } from '../../../shared/views/dnsView';
+import { CaptureHealthNotice } from '../../components/CaptureHealth/CaptureHealthNotice';
 import { DataNotice } from '../../components/DataNotice/DataNotice';
 import { BuiltQueryRunner } from '../../queries/BuiltQueryRunner';
 import { pageFrame } from '../pageFrame';
@@ -74,6 +75,7 @@ export function dnsScene(settings: PageSettings): EmbeddedScene {
               ySizing: 'content',
               body: new DataNotice({ what: 'DNS questions', emptyHint: EMPTY_HINT }),
             }),
+            new SceneFlexItem({ ySizing: 'content', body: CaptureHealthNotice.create(settings) }),
             new SceneFlexLayout({
               direction: 'row',
               children: [
