@@ -24,8 +24,21 @@ const MAX_ERRORS = 20;
 export type InventoryParse = { ok: true; entries: InventoryEntry[] } | { ok: false; errors: string[] };
 
 export function parseInventory(text: string, file: string): InventoryParse {
+  const shape = shapeProblem(text, file);
+  if (shape !== undefined) {
+    return { ok: false, errors: [shape] };
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  } catch (err) {
+    // The yaml parser recurses per level of nesting; shapeProblem keeps that shallow, this is the backstop.
+    return {
+      ok: false,
+      errors: [`${file}: not valid YAML: ${(err as Error).message}; expected a flat list of entries`],
+    };
+  }
   const errors: string[] = [];
   const at = (node: Node | null | undefined, offset = node?.range?.[0] ?? 0) => {
     const { line, col } = lines.linePos(offset);
@@ -59,6 +72,7 @@ export function parseInventory(text: string, file: string): InventoryParse {
       errors.push(`${at(item as Node)}: ${where}: expected a mapping like '- cidr: 10.0.0.0/8' with metadata fields`);
       return;
     }
+    const errorsBefore = errors.length;
     const fields: Record<string, string> = {};
     let match: InventoryMatch | undefined;
     for (const pair of item.items) {
@@ -84,7 +98,8 @@ export function parseInventory(text: string, file: string): InventoryParse {
         fail(`unknown field; expected one of ${[...MATCH_KEYS, ...INVENTORY_FIELDS].join(', ')}`);
       }
     }
-    if (match === undefined && !errors.some((e) => e.includes(`${where}.`))) {
+    // Not by searching the errors for this entry's name: that is quadratic in a file of broken entries.
+    if (match === undefined && errors.length === errorsBefore) {
       errors.push(`${at(item)}: ${where}: expected one of ${MATCH_KEYS.join(', ')} to say what it describes`);
     }
     if (match !== undefined) {
@@ -96,6 +111,42 @@ export function parseInventory(text: string, file: string): InventoryParse {
     return { ok: false, errors: [...errors.slice(0, MAX_ERRORS), ...more] };
   }
   return { ok: true, entries };
+}
+
+/**
+ * Limits checked in one pass before the YAML parser runs: its time grows faster than the input
+ * with deep nesting (55,000 '[' took 9 s) and it recurses per level (a line of 5,000 nested
+ * 'a: b: ...' overflowed the stack). An inventory is a flat list of short entries, far inside them.
+ */
+const MAX_INVENTORY_CHARS = 4 * 1024 * 1024;
+const MAX_LINE_CHARS = 4096;
+const MAX_FLOW_DEPTH = 32;
+
+function shapeProblem(text: string, file: string): string | undefined {
+  if (text.length > MAX_INVENTORY_CHARS) {
+    return `${file}: ${text.length} characters; expected an inventory of at most ${MAX_INVENTORY_CHARS} (split it, or use CIDR entries)`;
+  }
+  let line = 1;
+  let lineStart = 0;
+  let depth = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || i === text.length) {
+      if (i - lineStart > MAX_LINE_CHARS) {
+        return `${file}:${line}: line of ${i - lineStart} characters; expected at most ${MAX_LINE_CHARS}`;
+      }
+      line++;
+      lineStart = i + 1;
+    } else if (c === 91 || c === 123) {
+      // [ and {, quoted ones included: a value with 32 unclosed brackets is no inventory either.
+      if (++depth > MAX_FLOW_DEPTH) {
+        return `${file}:${line}: brackets nested deeper than ${MAX_FLOW_DEPTH}; expected a flat list of entries`;
+      }
+    } else if ((c === 93 || c === 125) && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /** The match, or what was expected. */
