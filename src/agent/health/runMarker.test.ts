@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -40,4 +40,14 @@ test('a damaged marker still counts as an unclean stop, from the time the file w
   const gap = openRunMarker(dir, now, 31).uncleanStop;
   assert.ok(gap !== undefined && gap.start <= now && gap.start > now - 120_000, JSON.stringify(gap));
   assert.equal(gap.reason, 'agent restarted after an unclean stop (its run marker was damaged)');
+});
+
+test('a marker that cannot be written (a full or read-only disk) costs nothing but its update', () => {
+  const dir = mkdtempSync(join(work, 'unwritable-'));
+  const marker = openRunMarker(dir, 1000, 41);
+  marker.interval(2000);
+  // A directory where the temporary file goes: every later write fails, as on a full disk.
+  mkdirSync(join(dir, `${RUN_MARKER_FILE}.tmp`));
+  assert.doesNotThrow(() => marker.interval(3000));
+  assert.equal(openRunMarker(dir, 9000, 42).uncleanStop?.start, 2000, 'the last update that was written');
 });

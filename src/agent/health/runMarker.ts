@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gap } from '../bpftrace/bpftraceSupervisor';
 
@@ -36,8 +36,14 @@ export function openRunMarker(dir: string, now: number, pid = process.pid): RunM
   const uncleanStop = leftOver(path, now);
   const marker: MarkerText = { pid, startedAt: now };
   const save = () => {
-    writeFileSync(`${path}.tmp`, JSON.stringify(marker));
-    renameSync(`${path}.tmp`, path);
+    // Best effort: the state dir may be the store's full disk, and a marker that could not be
+    // updated only makes the next start's gap begin earlier; it must never cost an interval.
+    try {
+      writeFileSync(`${path}.tmp`, JSON.stringify(marker));
+      renameSync(`${path}.tmp`, path);
+    } catch {
+      // Kept as it was.
+    }
   };
   save();
   return {
@@ -47,7 +53,8 @@ export function openRunMarker(dir: string, now: number, pid = process.pid): RunM
       save();
     },
     clear() {
-      unlinkSync(path);
+      // Absent when it could never be written.
+      rmSync(path, { force: true });
     },
   };
 }
