@@ -1,9 +1,10 @@
-import { PanelBuilders, SceneFlexItem, SceneFlexLayout, VizPanel, type EmbeddedScene } from '@grafana/scenes';
+import { SceneFlexItem, SceneFlexLayout, VizPanel, type EmbeddedScene } from '@grafana/scenes';
 import { connectionsViewQueries, type ConnectionsPanel } from '../../../shared/views/connectionsView';
 import { CaptureHealthNotice } from '../../components/CaptureHealth/CaptureHealthNotice';
 import { DataNotice } from '../../components/DataNotice/DataNotice';
 import { BuiltQueryRunner, type BuildContext } from '../../queries/BuiltQueryRunner';
 import { pageFrame } from '../pageFrame';
+import { seriesItem } from '../seriesItem';
 import type { PageSettings } from '../pageSettings';
 import { connectionsVariables, GRAPH_VARIABLES, readView, VIEW_VARIABLES } from './connectionsVariables';
 import { flowsTable } from './flowsTable';
@@ -26,15 +27,7 @@ export function connectionsScene(settings: PageSettings): EmbeddedScene {
         }));
       },
     });
-  const series = (title: string, refId: 'throughput' | 'retransmits' | 'failures', unit: string) =>
-    new SceneFlexItem({
-      minHeight: 240,
-      body: PanelBuilders.timeseries()
-        .setTitle(title)
-        .setUnit(unit)
-        .setData(runner([refId]))
-        .build(),
-    });
+  const series = (title: string, refId: ConnectionsPanel, unit: string) => seriesItem(title, unit, runner([refId]));
   const graph = new VizPanel({
     pluginId: 'netmon-flowgraph-panel',
     title: 'Flow graph',

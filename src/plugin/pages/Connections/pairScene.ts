@@ -4,6 +4,7 @@ import { GROUP_BY_CHOICES, pairDrilldownQueries, type PairPanel } from '../../..
 import { DataNotice } from '../../components/DataNotice/DataNotice';
 import { BuiltQueryRunner } from '../../queries/BuiltQueryRunner';
 import { pageFrame } from '../pageFrame';
+import { seriesItem } from '../seriesItem';
 import type { PageSettings } from '../pageSettings';
 import { connectionsVariables, GROUP_BY, readView, VIEW_VARIABLES } from './connectionsVariables';
 import { PairHeading } from './PairHeading';
@@ -32,15 +33,7 @@ export function pairScene(settings: PageSettings): EmbeddedScene {
         }));
       },
     });
-  const series = (title: string, refId: PairPanel, unit: string) =>
-    new SceneFlexItem({
-      minHeight: 240,
-      body: PanelBuilders.timeseries()
-        .setTitle(title)
-        .setUnit(unit)
-        .setData(runner([refId]))
-        .build(),
-    });
+  const series = (title: string, refId: PairPanel, unit: string) => seriesItem(title, unit, runner([refId]));
   const connections = PanelBuilders.table()
     .setTitle('Connections (one row per observed connection)')
     .setOverrides((o) => o.matchFieldsWithNameByRegex('^bytes').overrideUnit('decbytes'))
