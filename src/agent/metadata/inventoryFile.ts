@@ -120,7 +120,7 @@ export function parseInventory(text: string, file: string): InventoryParse {
  * overflowed the stack). An inventory is a list of short entries, far inside them.
  */
 const MAX_INVENTORY_CHARS = 4 * 1024 * 1024;
-const MAX_LINES = 40_000;
+const MAX_LINES = 20_000;
 const MAX_LINE_CHARS = 4096;
 const MAX_FLOW_DEPTH = 32;
 
