@@ -24,13 +24,25 @@ function findFiles(dir, suffix) {
   return out.sort();
 }
 
+/** Longest single test: the lab and reliability tests take up to ~2 min on a busy machine. */
+const TEST_TIMEOUT_MS = 600_000;
+
 /** node:test with tsx; counts come from the spec reporter's closing lines. */
 function nodeTests(suffix, dirs, concurrency) {
   const files = dirs.flatMap((d) => (exists(join(root, d)) ? findFiles(join(root, d), suffix) : []));
   if (files.length === 0) {
     return { passed: 0, failed: 1, note: `no ${suffix} files found under ${dirs.join(', ')}` };
   }
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
+  // A test that hangs fails after this long instead of holding the whole run (and CI) forever.
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    ...files,
+  ];
   const res = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   process.stdout.write(res.stdout ?? '');
   const count = (name) => Number((res.stdout ?? '').match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);

@@ -84,83 +84,91 @@ function deliveredIds(endpoint: TestVectorEndpoint): string[] {
   return [...endpoint.delivered.values()].map((row) => String(row.connection_id));
 }
 
-test('through failures, refusals, stalls, a rejected batch and lost answers every other row arrives once', async () => {
-  const r = await rig('phases', 1 << 20);
-  const { endpoint, writer } = r;
-  const requestsWith = (answer: Answer) => endpoint.requests.filter((q) => q.answer === answer).length;
+test(
+  'through failures, refusals, stalls, a rejected batch and lost answers every other row arrives once',
+  { timeout: 60_000 },
+  async () => {
+    const r = await rig('phases', 1 << 20);
+    const { endpoint, writer } = r;
+    const requestsWith = (answer: Answer) => endpoint.requests.filter((q) => q.answer === answer).length;
 
-  await r.interval(7);
-  assert.equal(deliveredIds(endpoint).length, 7);
+    await r.interval(7);
+    assert.equal(deliveredIds(endpoint).length, 7);
 
-  endpoint.answer = () => 'fail';
-  await r.runUntil('six failed tries', () => requestsWith('fail') >= 6, 2);
-  const tries = endpoint.requests.filter((q) => q.answer === 'fail').map((q) => q.at);
-  const gaps = tries.slice(1).map((t, i) => t - tries[i]);
-  assert.ok(gaps[3] >= 2 * gaps[0] && gaps[3] >= 60, `retries back off: gaps ${gaps.join(', ')} ms`);
+    endpoint.answer = () => 'fail';
+    await r.runUntil('six failed tries', () => requestsWith('fail') >= 6, 2);
+    const tries = endpoint.requests.filter((q) => q.answer === 'fail').map((q) => q.at);
+    const gaps = tries.slice(1).map((t, i) => t - tries[i]);
+    assert.ok(gaps[3] >= 2 * gaps[0] && gaps[3] >= 60, `retries back off: gaps ${gaps.join(', ')} ms`);
 
-  await endpoint.down();
-  const before = writer.stats().failures;
-  await r.runUntil('refused tries', () => writer.stats().failures >= before + 3, 2);
-  assert.match(writer.stats().lastError ?? '', /ECONNREFUSED/);
-  await endpoint.up();
+    await endpoint.down();
+    const before = writer.stats().failures;
+    await r.runUntil('refused tries', () => writer.stats().failures >= before + 3, 2);
+    assert.match(writer.stats().lastError ?? '', /ECONNREFUSED/);
+    await endpoint.up();
 
-  endpoint.answer = () => 'stall';
-  await r.runUntil('a stalled try', () => requestsWith('stall') >= 2, 2);
-  assert.match(writer.stats().lastError ?? '', /no answer within 150 ms/);
+    endpoint.answer = () => 'stall';
+    await r.runUntil('a stalled try', () => requestsWith('stall') >= 2, 2);
+    assert.match(writer.stats().lastError ?? '', /no answer within 150 ms/);
 
-  endpoint.answer = () => 'busy';
-  await r.runUntil('a busy answer', () => requestsWith('busy') >= 1, 1);
+    endpoint.answer = () => 'busy';
+    await r.runUntil('a busy answer', () => requestsWith('busy') >= 1, 1);
 
-  // Vector takes the batch but the 200 never comes back: sent again, dropped by the dedupe.
-  endpoint.answer = () => (requestsWith('lose-answer') < 2 ? 'lose-answer' : 'ok');
-  await r.runUntil('lost answers', () => requestsWith('lose-answer') >= 2);
+    // Vector takes the batch but the 200 never comes back: sent again, dropped by the dedupe.
+    endpoint.answer = () => (requestsWith('lose-answer') < 2 ? 'lose-answer' : 'ok');
+    await r.runUntil('lost answers', () => requestsWith('lose-answer') >= 2);
 
-  // One malformed batch among good ones: rejected, counted, the rest goes on.
-  const poison = String(nextId);
-  endpoint.answer = (q) => (q.rows.some((row) => row.connection_id === poison) ? 'reject' : 'ok');
-  await r.interval(1);
-  await r.runUntil('the backlog to drain', () => writer.stats().pendingRows === 0);
+    // One malformed batch among good ones: rejected, counted, the rest goes on.
+    const poison = String(nextId);
+    endpoint.answer = (q) => (q.rows.some((row) => row.connection_id === poison) ? 'reject' : 'ok');
+    await r.interval(1);
+    await r.runUntil('the backlog to drain', () => writer.stats().pendingRows === 0);
 
-  const ids = deliveredIds(endpoint);
-  const expected = Array.from({ length: r.written }, (_, i) => String(i + 1)).filter((id) => id !== poison);
-  assert.equal(requestsWith('reject'), 1, 'a rejected batch is not retried');
-  assert.deepEqual([...ids].sort(), [...expected].sort(), 'every row but the rejected one, once');
-  assert.ok(endpoint.replayedRows > 0, 'the lost answers were replayed and deduplicated');
-  assert.equal(endpoint.maxInFlight, 1, 'one request at a time');
-  const s = writer.stats();
-  assert.deepEqual(
-    [s.sent, s.dropped, s.spooled, s.pendingRows, s.spoolBytes],
-    [r.written - 1, 1, r.written, 0, 0],
-    'all rows went through the spool; the poison batch held one row'
-  );
-  assert.deepEqual(
-    readdirSync(r.dir).filter((f) => f.endsWith('.seg')),
-    []
-  );
-  await r.spool.close();
-  await endpoint.down();
-});
-
-test('while Vector is away longer than the spool holds, the oldest batches are dropped and counted; the files stay bounded', async () => {
-  const maxBytes = 48 * 1024;
-  const r = await rig('bounded', maxBytes);
-  const { endpoint, writer } = r;
-  await endpoint.down();
-  for (let i = 0; i < 150; i++) {
-    await r.interval(5);
+    const ids = deliveredIds(endpoint);
+    const expected = Array.from({ length: r.written }, (_, i) => String(i + 1)).filter((id) => id !== poison);
+    assert.equal(requestsWith('reject'), 1, 'a rejected batch is not retried');
+    assert.deepEqual([...ids].sort(), [...expected].sort(), 'every row but the rejected one, once');
+    assert.ok(endpoint.replayedRows > 0, 'the lost answers were replayed and deduplicated');
+    assert.equal(endpoint.maxInFlight, 1, 'one request at a time');
+    const s = writer.stats();
+    assert.deepEqual(
+      [s.sent, s.dropped, s.spooled, s.pendingRows, s.spoolBytes],
+      [r.written - 1, 1, r.written, 0, 0],
+      'all rows went through the spool; the poison batch held one row'
+    );
+    assert.deepEqual(
+      readdirSync(r.dir).filter((f) => f.endsWith('.seg')),
+      []
+    );
+    await r.spool.close();
+    await endpoint.down();
   }
-  assert.ok(r.maxSpoolBytes <= maxBytes, `${r.maxSpoolBytes} bytes on disk, bound ${maxBytes}`);
-  const s = writer.stats();
-  assert.ok(s.dropped > 0, 'the spool filled up');
-  assert.equal(s.dropped + s.pendingRows, r.written);
-  await endpoint.up();
-  await r.runUntil('the backlog to drain', () => writer.stats().pendingRows === 0);
-  const ids = deliveredIds(endpoint).map(Number);
-  assert.equal(ids.length, r.written - s.dropped);
-  assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-  assert.equal(Math.max(...ids), nextId - 1, 'the newest rows are the ones kept');
-  assert.equal(Math.min(...ids), nextId - ids.length, 'and they are all of the newest ones');
-  assert.deepEqual([writer.stats().sent, writer.stats().dropped], [ids.length, s.dropped]);
-  await r.spool.close();
-  await endpoint.down();
-});
+);
+
+test(
+  'while Vector is away longer than the spool holds, the oldest batches are dropped and counted; the files stay bounded',
+  { timeout: 60_000 },
+  async () => {
+    const maxBytes = 48 * 1024;
+    const r = await rig('bounded', maxBytes);
+    const { endpoint, writer } = r;
+    await endpoint.down();
+    for (let i = 0; i < 150; i++) {
+      await r.interval(5);
+    }
+    assert.ok(r.maxSpoolBytes <= maxBytes, `${r.maxSpoolBytes} bytes on disk, bound ${maxBytes}`);
+    const s = writer.stats();
+    assert.ok(s.dropped > 0, 'the spool filled up');
+    assert.equal(s.dropped + s.pendingRows, r.written);
+    await endpoint.up();
+    await r.runUntil('the backlog to drain', () => writer.stats().pendingRows === 0);
+    const ids = deliveredIds(endpoint).map(Number);
+    assert.equal(ids.length, r.written - s.dropped);
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+    assert.equal(Math.max(...ids), nextId - 1, 'the newest rows are the ones kept');
+    assert.equal(Math.min(...ids), nextId - ids.length, 'and they are all of the newest ones');
+    assert.deepEqual([writer.stats().sent, writer.stats().dropped], [ids.length, s.dropped]);
+    await r.spool.close();
+    await endpoint.down();
+  }
+);
