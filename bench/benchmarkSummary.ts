@@ -3,6 +3,7 @@
  * printed. Pure (no I/O), so its shape and its rendering are unit-tested; bench/run.ts runs the
  * benchmarks and writes the files.
  */
+import type { IngestResult } from './ingest';
 
 export type Mode = 'full' | 'quick';
 
@@ -20,15 +21,8 @@ export interface CaptureOutput {
   };
 }
 
-export interface IngestOutput {
-  readonly rows: number;
-  readonly naiveRows: number;
-  readonly rounds: number;
-  readonly rowsPerSecondPerCore: number;
-  readonly naiveRowsPerSecondPerCore: number;
-  readonly speedup: number;
-  readonly rowsPerSecond: number;
-}
+/** What the summary reads of bench/ingest.ts's result (its own, minus the verdict it recomputes). */
+export type IngestOutput = Omit<IngestResult, 'target' | 'met' | 'measurements'>;
 
 export interface StorageOutput {
   readonly rawRows: number;

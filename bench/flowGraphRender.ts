@@ -12,13 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import webpack from 'webpack';
+import { launchBrowser } from '../e2e/host/hostPage';
 import hostConfig from '../src/host/webpack.config';
 
 const SIZES = [100, 500, 1000];
 const EDGES_PER_NODE = 4;
-const CHROMIUM = '/usr/bin/chromium';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, hovers: { type: 'string', default: '20' } },
@@ -72,17 +71,7 @@ async function main(): Promise<void> {
   const runs = count('runs');
   const hovers = count('hovers');
   const dir = mkdtempSync(join(tmpdir(), 'netmon-bench-flowgraph-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchBrowser();
   try {
     const start = Date.now();
     await bundle(dir);

@@ -21,7 +21,10 @@ const LINES_PER_TAKE = 5_000;
 function replay(lines: readonly string[]): { usPerLine: number; rows: number; md5: string } {
   let now = 0;
   // The clock jumps past every reorder window at each take, so every line read so far is applied.
-  const pipeline = createCapturePipeline({ node: 'bench-node', clock: { nowMs: () => 1.7e12, monotonicNs: () => now } });
+  const pipeline = createCapturePipeline({
+    node: 'bench-node',
+    clock: { nowMs: () => 1.7e12, monotonicNs: () => now },
+  });
   const identity = createIdentity({ node: 'bench-node', log: () => undefined });
   const names = columnNames('connections') as Array<keyof ConnectionRow>;
   const hash = createHash('md5');
@@ -41,13 +44,20 @@ function replay(lines: readonly string[]): { usPerLine: number; rows: number; md
   return { usPerLine: (used.user + used.system) / lines.length, rows, md5: hash.digest('hex') };
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { repeats: { type: 'string', default: '3' } },
+});
 const repeats = Number(values.repeats);
 if (positionals.length !== 1 || !Number.isInteger(repeats) || repeats < 1) {
-  process.stderr.write('usage: node --import tsx bench/pipelineCost.ts FILE [--repeats N]  (FILE from bench/bpftraceCost.ts --out)\n');
+  process.stderr.write(
+    'usage: node --import tsx bench/pipelineCost.ts FILE [--repeats N]  (FILE from bench/bpftraceCost.ts --out)\n'
+  );
   process.exit(64);
 }
-const lines = readFileSync(positionals[0], 'utf8').split('\n').filter((line) => line !== '');
+const lines = readFileSync(positionals[0], 'utf8')
+  .split('\n')
+  .filter((line) => line !== '');
 for (let i = 0; i < repeats; i++) {
   process.stdout.write(`${JSON.stringify(replay(lines))}\n`);
 }

@@ -9,7 +9,14 @@ import type { StoredCounts } from './storedCounts';
 export function receivedCounts(requests: readonly ReceivedRequest[], port: number, fromMs: number): StoredCounts {
   const outbound = new Set<unknown>();
   const inbound = new Set<unknown>();
-  const health = { eventsRead: 0, lostEvents: 0, malformedLines: 0, mapFullErrors: 0, recordsDropped: 0, bpftraceRestarts: 0 };
+  const health = {
+    eventsRead: 0,
+    lostEvents: 0,
+    malformedLines: 0,
+    mapFullErrors: 0,
+    recordsDropped: 0,
+    bpftraceRestarts: 0,
+  };
   for (const request of requests) {
     if (request.answer !== 'ok') {
       continue;

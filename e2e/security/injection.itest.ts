@@ -16,7 +16,8 @@ import { connectionsViewQueries, validateGroupBy } from '../../src/shared/views/
 import { connectionRow, dnsQueryRow } from '../../src/store/sampleRows';
 import type { Store } from '../../src/store/store';
 import { openTestStore, queryNumbers } from '../../src/store/testStore';
-import { adversarialString, mutate, random } from './adversarial';
+import { seededRandom as random } from '../../src/shared/seededRandom';
+import { adversarialString, mutate } from './adversarial';
 
 /**
  * Issue 8, scenario 6: adversarial filter values through every builder give exactly what a

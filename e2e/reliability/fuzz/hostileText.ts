@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../src/agent/dns/dnsFuzz';
+import { seededRandom } from '../../../src/shared/seededRandom';
 
 /**
  * Hostile text from a seeded PRNG, for the parsers that read what bpftrace prints and what a

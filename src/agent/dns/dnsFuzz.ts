@@ -1,9 +1,25 @@
 import { Buffer } from 'node:buffer';
 import { encode, type Answer } from 'dns-packet';
 import type { CaptureClock } from '../capture/capturePipeline';
+import { seededRandom } from '../../shared/seededRandom';
 import { decodeDnsMessage } from './dnsMessage';
 import { createDnsPipeline, type DnsPipelineStats } from './dnsPipeline';
-import { a, aaaa, bytes, cname, header, labels, pointer, query, recordFields, response, soa, soaData, TC, u16 } from './dnsTestPackets';
+import {
+  a,
+  aaaa,
+  bytes,
+  cname,
+  header,
+  labels,
+  pointer,
+  query,
+  recordFields,
+  response,
+  soa,
+  soaData,
+  TC,
+  u16,
+} from './dnsTestPackets';
 
 /**
  * The fuzzer of the DNS engine: mutations of real messages (bit flips, truncations, pointer
@@ -13,19 +29,10 @@ import { a, aaaa, bytes, cname, header, labels, pointer, query, recordFields, re
  * measured. Shared by dnsFuzz.test.ts (CI) and scripts/fuzz-dns.ts (the long run).
  */
 
-/** mulberry32: small, fast, and good enough to spread mutations. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
-const record = (type: Answer['type'], data: unknown): Answer => ({ type, name: 'rec.example', ttl: 60, data }) as Answer;
+const record = (type: Answer['type'], data: unknown): Answer =>
+  ({ type, name: 'rec.example', ttl: 60, data }) as Answer;
 
 /** A compressed reply as servers write it; dns-packet's encoder never compresses. */
 function compressedReply(): Uint8Array {
@@ -47,7 +54,13 @@ function seedPayloads(): Uint8Array[] {
     query(1, name),
     query(2, name, 'AAAA'),
     query(3, 'svc.example', 'UNKNOWN_65' as 'A'),
-    response(1, name, { answers: [cname(name, 'edge.cdn.example'), a('edge.cdn.example', '192.0.2.1'), aaaa('edge.cdn.example', '2001:db8::1')] }),
+    response(1, name, {
+      answers: [
+        cname(name, 'edge.cdn.example'),
+        a('edge.cdn.example', '192.0.2.1'),
+        aaaa('edge.cdn.example', '2001:db8::1'),
+      ],
+    }),
     response(4, 'nope.example', { rcode: 3, authorities: [soa('example')] }),
     response(5, 'x.example', { rcode: 2 }),
     response(6, 'x.example', { rcode: 5 }),
@@ -63,7 +76,10 @@ function seedPayloads(): Uint8Array[] {
           ednsVersion: 0,
           flags: 0,
           flag_do: true,
-          options: [{ code: 8, ip: '192.0.2.0', sourcePrefixLength: 24 }, { code: 12, length: 4 }],
+          options: [
+            { code: 8, ip: '192.0.2.0', sourcePrefixLength: 24 },
+            { code: 12, length: 4 },
+          ],
         },
       ],
     }),
@@ -77,7 +93,14 @@ function seedPayloads(): Uint8Array[] {
         record('PTR', 'host.example'),
         record('SOA', soaData('example')),
         record('RP', { mbox: 'admin.example', txt: 'txt.example' }),
-        record('NAPTR', { order: 1, preference: 2, flags: 'S', services: 'SIP+D2U', regexp: '', replacement: '_sip._udp.example' }),
+        record('NAPTR', {
+          order: 1,
+          preference: 2,
+          flags: 'S',
+          services: 'SIP+D2U',
+          regexp: '',
+          replacement: '_sip._udp.example',
+        }),
         record('CAA', { flags: 0, tag: 'issue', value: 'ca.example' }),
         record('DS', { keyTag: 1, algorithm: 8, digestType: 2, digest: Buffer.alloc(32, 1) }),
       ],
@@ -97,7 +120,14 @@ function seedPayloads(): Uint8Array[] {
       ],
     }),
     compressedReply(),
-    encode({ type: 'query', id: 10, questions: [{ type: 'A', name: 'one.example' }, { type: 'MX', name: 'two.example' }] }),
+    encode({
+      type: 'query',
+      id: 10,
+      questions: [
+        { type: 'A', name: 'one.example' },
+        { type: 'MX', name: 'two.example' },
+      ],
+    }),
   ];
 }
 
@@ -181,7 +211,10 @@ export function createFuzzInputs(seed: number) {
     if (random() < 0.5) {
       return query(id, name, qtype);
     }
-    const answers = qtype === 'A' ? [a(name, `192.0.2.${int(256)}`, int(600))] : [aaaa(name, `2001:db8::${int(0xffff).toString(16)}`)];
+    const answers =
+      qtype === 'A'
+        ? [a(name, `192.0.2.${int(256)}`, int(600))]
+        : [aaaa(name, `2001:db8::${int(0xffff).toString(16)}`)];
     return response(id, name, { qtype, rcode: [0, 0, 0, 2, 3, 5][int(6)], answers });
   }
 

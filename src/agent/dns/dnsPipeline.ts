@@ -10,6 +10,7 @@ import {
 } from '../capture/connectionRow';
 import { TimeOrderedQueue } from '../capture/timeOrderedQueue';
 import { decodeDnsMessage } from './dnsMessage';
+import type { DnsPacket as DnsPacketLine } from './dnsPacketLine';
 import { DnsNameMap, type DnsNameMapOptions, type DnsNameMapStats } from './dnsNameMap';
 import type { DnsAsker, DnsObservation, DnsProtocol } from './dnsObservation';
 import { DnsPairing, type DnsPairingStats } from './dnsPairing';
@@ -23,26 +24,14 @@ import { DuplicatePackets } from './duplicatePackets';
  * takeRows() when it writes; names.lookup(remoteIp) labels connections.
  */
 
-/** A datagram as the probe reported it; the fields of a parsed dns.bt line it needs. */
-export interface DnsPacket {
-  /** CLOCK_MONOTONIC ns. */
-  readonly ts: number;
-  /** The sending process for a question sent in process context; absent or 0 otherwise. */
-  readonly pid?: number;
-  readonly comm?: string;
-  /** cgroup v2 id of the asking socket; names the container even after the asker exited. */
-  readonly cgroup?: number;
-  readonly saddr: string;
-  readonly sport: number;
-  readonly daddr: string;
-  readonly dport: number;
-  /** The DNS message, at most the UDP length. */
-  readonly payload: Uint8Array;
-  /** The capture kept only the first bytes of a longer message. */
-  readonly truncated: boolean;
+/** A datagram as the probe reported it: the fields of a parsed dns.bt line it needs. */
+export type DnsPacket = Pick<
+  DnsPacketLine,
+  'ts' | 'pid' | 'comm' | 'cgroup' | 'saddr' | 'sport' | 'daddr' | 'dport' | 'payload' | 'truncated'
+> & {
   /** Default 'udp'. */
   readonly protocol?: DnsProtocol;
-}
+};
 
 export interface DnsPipelineOptions {
   /** Host name written in every row. */

@@ -4,6 +4,7 @@ import { openTestStore, queryNumbers, truncateAll } from '../../store/testStore'
 import type { Store } from '../../store/store';
 import { connectionsSeries, connectionsTop, type ConnectionFilter } from './connections';
 import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, FLOW_LEVELS } from './flowGraph';
+import { FLOWS_METRICS } from '../views/connectionsView';
 import { inlineParams } from './escape';
 import { expandConditionalAll, expandMacros } from './macros';
 import type { BuiltQuery } from './query';
@@ -298,17 +299,6 @@ describe('connection builders on the fixture', () => {
   it('the workload rollups answer what the pod rollups answer, whenever no pod or node is named', async () => {
     // A pod filter that excludes nothing sends the same question to the pod-keyed tables.
     const podGrain = { dim: 'src_pod', op: 'neq', value: '\u0000none' } as const;
-    const METRICS = [
-      'bytes_src',
-      'bytes_dst',
-      'packets',
-      'retransmits',
-      'retransmit_ratio',
-      'rtt_avg_us',
-      'failed',
-      'resets',
-      'opened',
-    ] as const;
     const GROUPS = [
       ['src_deployment', 'dst_deployment'],
       ['src_namespace'],
@@ -317,7 +307,8 @@ describe('connection builders on the fixture', () => {
     ] as const;
     for (const range of [HOUR_RANGE, { fromMs: T0 - 23 * HOUR, toMs: T0 + HOUR }]) {
       for (const groupBy of GROUPS) {
-        const top = (filters: ConnectionFilter[]) => connectionsTop({ range, groupBy, metrics: [...METRICS], filters });
+        const top = (filters: ConnectionFilter[]) =>
+          connectionsTop({ range, groupBy, metrics: [...FLOWS_METRICS], filters });
         assert.match(top([]).sql, /connections_workload_1[mh] AS c/);
         assert.match(top([podGrain]).sql, /connections_1[mh] AS c/);
         assert.deepEqual(await run(top([])), await run(top([podGrain])), `top by ${groupBy.join(',')}`);

@@ -1,4 +1,10 @@
-import { connectionsSeries, connectionsTop, type ConnectionDimension, type ConnectionFilter } from '../sql/connections';
+import {
+  connectionsSeries,
+  connectionsTop,
+  type ConnectionDimension,
+  type ConnectionFilter,
+  type ConnectionMetric,
+} from '../sql/connections';
 import { lookup } from '../sql/catalog';
 import { flowGraphEdges, flowGraphNodes, flowGroupFilter, flowNodeFilter, type FlowLevel } from '../sql/flowGraph';
 import type { BuiltQuery } from '../sql/query';
@@ -46,6 +52,19 @@ export const defaultConnectionsView: ConnectionsView = {
   selectors: {},
   groupBy: ['src_deployment', 'dst_deployment'],
 };
+
+/** The flows table's columns besides the group-by ones. */
+export const FLOWS_METRICS = [
+  'bytes_src',
+  'bytes_dst',
+  'packets',
+  'retransmits',
+  'retransmit_ratio',
+  'rtt_avg_us',
+  'failed',
+  'resets',
+  'opened',
+] as const satisfies readonly ConnectionMetric[];
 
 /** Flows listed per view: enough for an incident, cheap for the browser. */
 export const FLOWS_LIMIT = 100;
@@ -112,17 +131,7 @@ export function connectionsViewQueries(
     flows: connectionsTop({
       ...base,
       groupBy,
-      metrics: [
-        'bytes_src',
-        'bytes_dst',
-        'packets',
-        'retransmits',
-        'retransmit_ratio',
-        'rtt_avg_us',
-        'failed',
-        'resets',
-        'opened',
-      ],
+      metrics: [...FLOWS_METRICS],
       orderBy: 'bytes',
       limit: FLOWS_LIMIT,
     }),

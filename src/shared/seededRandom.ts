@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded PRNG, good enough to spread generated cases. Seeded so that a fuzz or
+ * adversarial case that fails is reproduced from its seed and index.
+ */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
