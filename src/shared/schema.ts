@@ -250,6 +250,10 @@ export const dnsRollupColumns = {
 const { node: _node, client_pod: _clientPod, ...dnsWorkload } = dnsRollupColumns;
 export const dnsWorkloadRollupColumns = dnsWorkload;
 
+/** The DNS rollups by asking workload and rcode only (sql/0006): the page's totals and latency. */
+const { server_ip: _serverIp, qname: _qname, qtype: _qtype, ...dnsClient } = dnsWorkload;
+export const dnsClientRollupColumns = dnsClient;
+
 export type TtlTier = 'raw' | 'minute' | 'hour';
 
 export const DEFAULT_TTL_DAYS: Record<TtlTier, number> = { raw: 7, minute: 30, hour: 365 };
@@ -352,6 +356,20 @@ export const tables = {
     ttl: 'hour',
     ttlColumn: 'ts',
     doc: 'DNS questions per hour, keyed by the asking workload (no node, no pod).',
+  }),
+  dns_client_1m: table({
+    name: 'dns_client_1m',
+    columns: dnsClientRollupColumns,
+    ttl: 'minute',
+    ttlColumn: 'ts',
+    doc: 'DNS questions per minute, keyed by the asking workload and rcode only.',
+  }),
+  dns_client_1h: table({
+    name: 'dns_client_1h',
+    columns: dnsClientRollupColumns,
+    ttl: 'hour',
+    ttlColumn: 'ts',
+    doc: 'DNS questions per hour, keyed by the asking workload and rcode only.',
   }),
 } as const;
 

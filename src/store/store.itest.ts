@@ -47,6 +47,7 @@ test('a retention override reaches the live tables, and so does changing it agai
       'connections_workload_1h 365->400',
       'dns_1h 365->400',
       'dns_workload_1h 365->400',
+      'dns_client_1h 365->400',
     ]
   );
   assert.equal(await liveTtl('connections'), 'toDateTime(ts) + toIntervalDay(5)');

@@ -60,7 +60,7 @@ const projection = Object.entries({ ...RAW_AS_ROLLUP, ...CONNECTION_RAW_ONLY })
   .map(([name, expr]) => (name === expr ? name : `${expr} AS ${name}`))
   .join(', ');
 
-const TABLES: Record<Grain, Record<Tier, string>> = {
+const TABLES: Record<'pod' | 'workload', Record<Tier, string>> = {
   pod: { raw: tables.connections.name, minute: tables.connections_1m.name, hour: tables.connections_1h.name },
   workload: {
     raw: tables.connections.name,
@@ -71,6 +71,6 @@ const TABLES: Record<Grain, Record<Tier, string>> = {
 
 /** `database` must have passed databaseIdentifier (openScope sees to it). Raw has one grain. */
 export function connectionRelation(tier: Tier, database: string = DATABASE, grain: Grain = 'pod'): string {
-  const table = `${database}.${TABLES[grain][tier]}`;
+  const table = `${database}.${TABLES[grain === 'workload' ? 'workload' : 'pod'][tier]}`;
   return tier === 'raw' ? `(SELECT ${projection} FROM ${table}) AS c` : `${table} AS c`;
 }

@@ -129,6 +129,9 @@ describe('grain', () => {
       connectionsTop({ range: day, metrics: ['bytes'], groupBy: ['dst_pod'] }).sql,
       /FROM netmon\.connections_1h AS c/
     );
+    // Raw has every column: a pair there is a pod pair, whatever the query names.
+    const raw = connectionsTop({ range: RANGE, metrics: ['bytes'], groupBy: ['comm'] }).sql;
+    assert.ok(raw.includes(`GROUP BY comm, ${PAIR})`), raw);
   });
 });
 

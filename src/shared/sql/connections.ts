@@ -1,7 +1,7 @@
 import { DIRECTIONS, PROTOCOLS } from '../schema';
 import type { Dimension, Metric } from './catalog';
 import { CONNECTION_RAW_ONLY, connectionRelation } from './connectionRelation';
-import type { Dataset, Grain } from './dataset';
+import type { Dataset } from './dataset';
 import type { Filter } from './filters';
 import { seriesQuery, topQuery, type SeriesOptions, type TopOptions } from './groupedQuery';
 import type { BuiltQuery } from './query';
@@ -86,7 +86,7 @@ const POD_PAIR = [
 ];
 
 /** On the workload rollups a pair is a pair of workloads (see sql/0004 for when that is exact). */
-const PAIR_KEY: Record<Grain, string[]> = {
+const PAIR_KEY: Record<'pod' | 'workload', string[]> = {
   pod: POD_PAIR.map((k) => `c.${k}`),
   workload: POD_PAIR.filter((k) => k !== 'src_pod' && k !== 'dst_pod').map((k) => `c.${k}`),
 };
@@ -145,7 +145,7 @@ export const connectionDataset: Dataset<ConnectionDimension, ConnectionMetric> =
   dimensions: CONNECTION_DIMENSIONS,
   metrics: CONNECTION_METRICS,
   relation: connectionRelation,
-  podGrainDimensions: POD_GRAIN_DIMENSIONS,
+  coarserGrains: [{ grain: 'workload', lacks: POD_GRAIN_DIMENSIONS }],
   reconcile: { pairKey: PAIR_KEY, measures: RECONCILED, clientRows: "c.direction = 'outbound'" },
 };
 

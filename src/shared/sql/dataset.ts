@@ -2,10 +2,17 @@ import type { Dimension, Metric } from './catalog';
 import type { Tier } from './timeRange';
 
 /**
- * How fine a rollup's groups are. 'pod': every metadata column of both sides; 'workload': no pods
- * (sql/0004), ~100x fewer rows, for views that do not ask for a pod or a node.
+ * How fine a rollup's groups are. 'pod': every metadata column (and raw, which has one grain);
+ * 'workload': no pods (sql/0004, 0005), ~100x fewer rows, for views that ask for no pod or node;
+ * 'client': DNS by asking workload and rcode only (sql/0006), for the page's totals and latency.
  */
-export type Grain = 'pod' | 'workload';
+export type Grain = 'pod' | 'workload' | 'client';
+
+/** A rollup coarser than 'pod' and the dimensions it does not have. */
+export interface CoarserGrain {
+  readonly grain: Grain;
+  readonly lacks: readonly string[];
+}
 
 /**
  * One queryable family of tables: a raw table and its rollups, seen through one relation shape so
@@ -18,8 +25,8 @@ export interface Dataset<D extends string = string, M extends string = string> {
   readonly metrics: Readonly<Record<M, Metric>>;
   /** FROM-clause text, aliased `c`, with the rollup's columns (and, on raw, the raw-only ones). */
   relation(tier: Tier, database: string, grain: Grain): string;
-  /** Dimensions only the pod grain has; without this the dataset has one grain ('pod'). */
-  readonly podGrainDimensions?: readonly string[];
+  /** Coarser rollups, coarsest first: a query reads the first that has every dimension it names, else 'pod'. */
+  readonly coarserGrains?: readonly CoarserGrain[];
   /** When one event is reported by several observers, how to count it once (see Reconcile). */
   readonly reconcile?: Reconcile;
 }
@@ -29,8 +36,8 @@ export interface Dataset<D extends string = string, M extends string = string> {
  * yields columns named like the relation's, so metrics read them the same way either way.
  */
 export interface Reconcile {
-  /** Expressions every observer of one pair agrees on, per grain. */
-  readonly pairKey: Readonly<Record<Grain, readonly string[]>>;
+  /** Expressions every observer of one pair agrees on, per grain the dataset has. */
+  readonly pairKey: Readonly<Partial<Record<Grain, readonly string[]>>> & { readonly pod: readonly string[] };
   /** Column name to the aggregate that counts a pair once; only those a metric reads as `agg(c.name)` are computed. */
   readonly measures: Readonly<Record<string, string>>;
   /** Condition of rows from the observer that knows the client-only dimensions. */

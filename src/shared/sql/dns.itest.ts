@@ -117,7 +117,7 @@ describe('DNS builders on the fixture', () => {
     assert.deepEqual(await run(q('hour')), raw);
   });
 
-  it('the workload rollups answer what the pod rollups answer, whenever no node or pod is named', async () => {
+  it('the workload and client rollups answer what the pod rollups answer, whenever no node or pod is named', async () => {
     // A pod filter that excludes nothing sends the same question to the pod-keyed tables.
     const podGrain = { dim: 'client_pod', op: 'neq', value: '\u0000none' } as const;
     const all = [...METRICS, 'latency_p50_us', 'latency_p95_us', 'latency_p99_us'] as const;
@@ -129,12 +129,23 @@ describe('DNS builders on the fixture', () => {
         [],
       ] as const) {
         const top = (filters: DnsFilter[]) => dnsTop({ range, groupBy, metrics: [...all], filters });
-        assert.match(top([]).sql, /dns_workload_1[mh] AS c/);
+        // Names and resolvers need the workload rollup; the rest the client rollup.
+        const grain = groupBy.some((d) => d === 'qname' || d === 'server_ip') ? 'workload' : 'client';
+        assert.match(top([]).sql, new RegExp(`dns_${grain}_1[mh] AS c`));
         assert.match(top([podGrain]).sql, /dns_1[mh] AS c/);
         assert.deepEqual(await run(top([])), await run(top([podGrain])), `top by ${groupBy.join(',')}`);
       }
       const share = (filters: DnsFilter[]) => dnsErrorShareSeries({ range, stepSeconds: 3600, filters });
       assert.deepEqual(await run(share([])), await run(share([podGrain])), 'error share');
+      const latency = (filters: DnsFilter[]) =>
+        dnsSeries({
+          range,
+          stepSeconds: 3600,
+          metrics: ['latency_p50_us', 'latency_p95_us', 'latency_p99_us'],
+          filters,
+        });
+      assert.match(latency([]).sql, /dns_client_1[mh] AS c/);
+      assert.deepEqual(await run(latency([])), await run(latency([podGrain])), 'latency series');
     }
   });
 

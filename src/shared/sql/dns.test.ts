@@ -52,7 +52,7 @@ describe('dnsTop', () => {
     assert.equal(
       q.sql,
       "SELECT sumIf(c.queries, c.rcode != 'NOERROR') / sum(c.queries) AS error_ratio, sum(c.latency_sum_us) / nullIf(sumIf(c.queries, c.rcode != 'TIMEOUT'), 0) AS latency_avg_us\n" +
-        'FROM netmon.dns_workload_1h AS c\n' +
+        'FROM netmon.dns_client_1h AS c\n' +
         `WHERE ${TIME}\n` +
         'ORDER BY error_ratio DESC\n' +
         'LIMIT {limit:UInt32}'
@@ -81,7 +81,7 @@ describe('dnsSeries and the error share', () => {
     assert.equal(
       q.sql,
       "SELECT toDateTime(toStartOfInterval(c.ts, toIntervalSecond({bucket_s:UInt32})), 'UTC') AS time, (sum(c.queries)) / {bucket_s:UInt32} AS qps\n" +
-        'FROM netmon.dns_workload_1m AS c\n' +
+        'FROM netmon.dns_client_1m AS c\n' +
         `WHERE ${TIME}\n` +
         'GROUP BY time\n' +
         'ORDER BY time'
@@ -99,7 +99,7 @@ describe('dnsSeries and the error share', () => {
       q.sql,
       'SELECT time, rcode, queries / sum(queries) OVER (PARTITION BY time) AS error_ratio\n' +
         "FROM (SELECT toDateTime(toStartOfInterval(c.ts, toIntervalSecond({bucket_s:UInt32})), 'UTC') AS time, c.rcode AS rcode, sum(c.queries) AS queries\n" +
-        'FROM netmon.dns_workload_1m AS c\n' +
+        'FROM netmon.dns_client_1m AS c\n' +
         `WHERE ${TIME} AND c.client_namespace = {f0:String}\n` +
         'GROUP BY time, rcode\n' +
         'ORDER BY time, rcode)\n' +

@@ -75,8 +75,12 @@ export const dnsDataset: Dataset<DnsDimension, DnsMetric> = {
   dimensions: DNS_DIMENSIONS,
   metrics: DNS_METRICS,
   relation: dnsRelation,
-  // A view that names a node or a pod reads the pod-keyed rollups.
-  podGrainDimensions: ['node', 'client_pod'],
+  // The page's totals, rates and latency read the client rollup; names and resolvers the workload
+  // rollup; a node or a pod the pod-keyed one.
+  coarserGrains: [
+    { grain: 'client', lacks: ['node', 'client_pod', 'server_ip', 'qname', 'qtype'] },
+    { grain: 'workload', lacks: ['node', 'client_pod'] },
+  ],
 };
 
 /** Top groups of DNS questions, e.g. the names with most NXDOMAIN, or the slowest resolvers. */

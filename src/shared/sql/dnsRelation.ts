@@ -35,6 +35,7 @@ const projection = Object.entries(RAW_AS_ROLLUP)
 const TABLES: Record<Grain, Record<Tier, string>> = {
   pod: { raw: tables.dns_queries.name, minute: tables.dns_1m.name, hour: tables.dns_1h.name },
   workload: { raw: tables.dns_queries.name, minute: tables.dns_workload_1m.name, hour: tables.dns_workload_1h.name },
+  client: { raw: tables.dns_queries.name, minute: tables.dns_client_1m.name, hour: tables.dns_client_1h.name },
 };
 
 /** `database` must have passed databaseIdentifier (openScope sees to it). Raw has one grain. */

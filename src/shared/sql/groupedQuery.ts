@@ -47,8 +47,9 @@ export function openScope(
   const tier = pinned ?? chooseTier(range, needsRaw);
   const aligned = alignRange(range, tier);
   const named = [...groupBy, ...filterDimensions(filters), ...alsoReads];
-  const podOnly = dataset.podGrainDimensions;
-  const grain: Grain = podOnly === undefined || named.some((d) => podOnly.includes(d)) ? 'pod' : 'workload';
+  // Raw has every column, and a pair there is always a pod pair.
+  const coarser = tier === 'raw' ? [] : (dataset.coarserGrains ?? []);
+  const grain = coarser.find((g) => !named.some((d) => g.lacks.includes(d)))?.grain ?? 'pod';
   const binder = createBinder();
   const conditions = [
     `c.ts >= fromUnixTimestamp64Milli(${binder.named('from_ms', 'Int64', aligned.fromMs)}, 'UTC')`,
@@ -119,7 +120,10 @@ export function aggregate(
   const measures = Object.entries(rc.measures)
     .filter(([name]) => metrics.some((m) => m.sql.includes(`c.${name})`)))
     .map(([name, sql]) => ({ name, sql }));
-  const innerGroup = [...keys.filter((k) => !k.clientOnly).map((k) => k.name), ...rc.pairKey[scope.grain]];
+  const innerGroup = [
+    ...keys.filter((k) => !k.clientOnly).map((k) => k.name),
+    ...(rc.pairKey[scope.grain] ?? rc.pairKey.pod),
+  ];
   const inner = selectText(scope.relation, [...innerKeys, ...measures], conditions, innerGroup).replace(/\n/g, ' ');
   const outerKeys = names.map((name) => ({ name, sql: `c.${name}` }));
   return selectText(`(${inner}) AS c`, [...outerKeys, ...metrics], [], names);

@@ -106,7 +106,7 @@ describe('dns view', () => {
     assert.match(q.failingNames.sql, /c\.rcode != \{f1:String\}/);
     assert.equal(q.failingNames.params.f1, 'NOERROR');
     assert.match(q.clients.sql, /GROUP BY client_namespace, client_deployment/);
-    assert.match(q.totals.sql, /netmon\.dns_workload_1m AS c/);
+    assert.match(q.totals.sql, /netmon\.dns_client_1m AS c/);
   });
 
   it('drills into a name on raw for answers, and rejects an empty name', () => {

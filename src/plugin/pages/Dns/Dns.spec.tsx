@@ -27,7 +27,7 @@ describe('DNS page', () => {
     expect(screen.getByTestId('panel TIMEOUT')).toHaveTextContent('timeouts=1');
     expect(await screen.findByTestId('panel Top failing names')).toHaveTextContent('qname=db.internal errors=2');
     expect(screen.getByTestId('panel Top clients by workload')).toHaveTextContent('client_deployment=web');
-    expect(grafana.lastSql('totals')).toContain('FROM netmon.dns_workload_1m AS c');
+    expect(grafana.lastSql('totals')).toContain('FROM netmon.dns_client_1m AS c');
     expect(grafana.lastSql('failingNames')).toContain("c.rcode != CAST('NOERROR' AS String)");
     for (const refId of ['qps', 'errorShare', 'latency']) {
       expect(grafana.lastSql(refId)).not.toBe('');
