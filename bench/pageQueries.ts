@@ -133,7 +133,7 @@ async function measureAll(store: Store, queries: Record<string, BuiltQuery>, run
   for (const [name, q] of Object.entries(queries)) {
     const samples = await timeRuns(runs, () => store.query(q.sql, q.params));
     const estimate = await store.query<{ rows: string }>(`EXPLAIN ESTIMATE ${q.sql}`, q.params);
-    const tier = /FROM \w+\.((?:connections|dns)(?:_workload)?_1[mh])\b/.exec(q.sql)?.[1] ?? 'raw';
+    const tier = /FROM \w+\.((?:connections|dns)(?:_workload|_client)?_1[mh])\b/.exec(q.sql)?.[1] ?? 'raw';
     out[name] = { ...summarize(samples), tier, estimatedReadRows: estimate.reduce((s, e) => s + Number(e.rows), 0) };
     all.push(...samples);
     log(`  ${name}: p50 ${out[name].p50} ms, p95 ${out[name].p95} ms (${tier})`);
