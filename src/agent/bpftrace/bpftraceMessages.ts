@@ -1,3 +1,5 @@
+import { tooDeepAt } from '../capture/bpftraceLine';
+
 /**
  * What bpftrace itself says, as opposed to what the program prints. bpftrace 0.17 announces the
  * attach count on stdout: {"type": "attached_probes", "data": {"probes": N}} in JSON mode,
@@ -13,7 +15,7 @@ export function attachedProbeCount(line: string): number | undefined {
     return Number(text[1]);
   }
   // The cheap test first: this runs on every line of output until the announcement is seen.
-  if (!line.includes('"attached_probes"')) {
+  if (!line.includes('"attached_probes"') || tooDeepAt(line) >= 0) {
     return undefined;
   }
   try {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBpftraceLine, type BpftraceLine } from './bpftraceLine';
+import { MAX_JSON_DEPTH, parseBpftraceLine, tooDeepAt, type BpftraceLine } from './bpftraceLine';
 
 const fixture = readFileSync(join(__dirname, 'fixtures', 'lab.bpftrace.jsonl'), 'utf8')
   .split('\n')
@@ -245,6 +245,22 @@ test('parse: a line over the cap is rejected without parsing it', () => {
   assert.match((e as { reason: string }).reason, /longer than the limit of 1048576/);
   // Under the default cap the same line is read, and is merely of an unknown type.
   assert.equal(parseBpftraceLine(mib).kind, 'unknown');
+});
+
+test('parse: nesting deeper than bpftrace ever prints is refused before JSON.parse, naming where', () => {
+  const deep = `{"type": "value", "data": ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+  const e = parseBpftraceLine(deep);
+  assert.equal(e.kind, 'malformed');
+  assert.match((e as { reason: string }).reason, /nested deeper than 8 levels at character 33/);
+  assert.equal(tooDeepAt('['.repeat(MAX_JSON_DEPTH)), -1);
+  assert.equal(tooDeepAt('['.repeat(MAX_JSON_DEPTH + 1)), MAX_JSON_DEPTH);
+  // Brackets inside strings, with escaped quotes before them, do not count.
+  const comm = `"x\\\"${'['.repeat(50)}"`;
+  assert.equal(tooDeepAt(`[${comm}, {"a": [${comm}]}]`), -1);
+  // Every line of the recorded lab output is within the limit.
+  for (const line of fixture) {
+    assert.equal(tooDeepAt(line), -1, line);
+  }
 });
 
 test('parse: deep nesting and mutations of real lines never throw', () => {

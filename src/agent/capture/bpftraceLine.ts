@@ -134,6 +134,45 @@ export const MAP_FULL_RETCODE = -7;
  */
 export const DEFAULT_MAX_LINE_CHARS = 32 * 1024 * 1024;
 
+/**
+ * bpftrace's JSON nests 4 deep at most (a map line: object, map, entry, tuple). JSON.parse spends
+ * about half a second on a megabyte of nested brackets before it gives up (the fuzz found one), so
+ * deeper input is refused by a scan that costs a few ns a character.
+ */
+export const MAX_JSON_DEPTH = 8;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+
+/** Index where the nesting first goes deeper than maxDepth, outside strings; -1 if never. */
+export function tooDeepAt(line: string, maxDepth = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) {
+        i++;
+      } else if (c === QUOTE) {
+        inString = false;
+      }
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > maxDepth) {
+        return i;
+      }
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 /** Monotonic ns since boot exceed 2^53 after ~104 days; still exact enough to order and key. */
 const timestamp = (v: unknown, what: string) => int(v, what, 0, Number.MAX_VALUE);
 const counter = (v: unknown, what: string) => int(v, what, 0, Number.MAX_SAFE_INTEGER);
@@ -487,6 +526,13 @@ export function parseBpftraceLine(line: string, maxLineChars = DEFAULT_MAX_LINE_
     return {
       kind: 'malformed',
       reason: `line of ${line.length} characters is longer than the limit of ${maxLineChars}`,
+    };
+  }
+  const deepAt = tooDeepAt(line);
+  if (deepAt >= 0) {
+    return {
+      kind: 'malformed',
+      reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels at character ${deepAt}: ${describe(line)}`,
     };
   }
   let msg: Record<string, unknown>;
