@@ -20,7 +20,9 @@ export function attachedProbeCount(line: string): number | undefined {
   }
   try {
     const parsed = JSON.parse(line) as { type?: unknown; data?: { probes?: unknown } };
-    return parsed.type === 'attached_probes' && typeof parsed.data?.probes === 'number' ? parsed.data.probes : undefined;
+    return parsed.type === 'attached_probes' && typeof parsed.data?.probes === 'number'
+      ? parsed.data.probes
+      : undefined;
   } catch {
     return undefined;
   }
