@@ -45,6 +45,13 @@ function added<T>(c: Column<T>): AddedColumn<T> {
 /** Epoch milliseconds on insert; ClickHouse reads an integer as DateTime64(3) ticks. */
 const timestamp = (doc: string) => column<number>("DateTime64(3, 'UTC')", doc, 'Delta, ZSTD(1)');
 const label = (doc: string) => column<string>('LowCardinality(String)', doc);
+/**
+ * Labels and enums of the raw tables compress with ZSTD(1) (sql/0007): −11 % on a connections row
+ * at 10M rows in the codec trials (docs/BENCHMARKS.md). Rollups keep LZ4: they are small and read
+ * often.
+ */
+const RAW_DICT_CODEC = 'ZSTD(1)';
+const rawLabel = (doc: string) => column<string>('LowCardinality(String)', doc, RAW_DICT_CODEC);
 const ip = (doc: string) => column<string>('IPv6', doc, 'ZSTD(1)');
 const port = (doc: string) => column<number>('UInt16', doc, 'ZSTD(1)');
 const counter64 = (doc: string) => column<number>('UInt64', doc, 'T64, ZSTD(1)');
@@ -58,46 +65,48 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export type Direction = (typeof DIRECTIONS)[number];
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-function enum8<T extends string>(values: readonly T[], doc: string): Column<T> {
+function enum8<T extends string>(values: readonly T[], doc: string, codec?: string): Column<T> {
   const members = values.map((v, i) => `'${v}' = ${i + 1}`).join(', ');
-  return column<T>(`Enum8(${members})`, doc);
+  return column<T>(`Enum8(${members})`, doc, codec);
 }
+
+const rawEnum8 = <T extends string>(values: readonly T[], doc: string) => enum8(values, doc, RAW_DICT_CODEC);
 
 /** Metadata of one side of a connection, denormalized at capture time. */
 function sideMetadata<P extends string>(prefix: P) {
   const who = prefix === 'local' ? 'this side' : 'the peer';
   return {
-    [`${prefix}_cluster`]: label(`Cluster of ${who}; '' when unknown`),
-    [`${prefix}_namespace`]: label(`Kubernetes namespace of ${who}; '' for host processes and unknown peers`),
-    [`${prefix}_deployment`]: label(`Owning workload (Deployment, StatefulSet, DaemonSet, ...) of ${who}`),
-    [`${prefix}_pod`]: label(`Pod name of ${who}`),
-    [`${prefix}_container`]: label(`Container name of ${who}`),
+    [`${prefix}_cluster`]: rawLabel(`Cluster of ${who}; '' when unknown`),
+    [`${prefix}_namespace`]: rawLabel(`Kubernetes namespace of ${who}; '' for host processes and unknown peers`),
+    [`${prefix}_deployment`]: rawLabel(`Owning workload (Deployment, StatefulSet, DaemonSet, ...) of ${who}`),
+    [`${prefix}_pod`]: rawLabel(`Pod name of ${who}`),
+    [`${prefix}_container`]: rawLabel(`Container name of ${who}`),
   } as Record<`${P}_${'cluster' | 'namespace' | 'deployment' | 'pod' | 'container'}`, Column<string>>;
 }
 
 export const connectionsColumns = {
   ts: timestamp('End of the interval, or the close time'),
   connection_id: column<string>('UInt64', 'Stable for the life of one connection on one node', 'ZSTD(1)'),
-  node: label('Host name of the node that observed the connection'),
+  node: rawLabel('Host name of the node that observed the connection'),
   pid: column<number>('UInt32', 'Process that owns the socket', 'T64, ZSTD(1)'),
-  comm: label('Command name of that process'),
-  protocol: enum8(PROTOCOLS, 'Transport protocol'),
-  direction: enum8(DIRECTIONS, "'outbound': this side connected; 'inbound': this side accepted"),
+  comm: rawLabel('Command name of that process'),
+  protocol: rawEnum8(PROTOCOLS, 'Transport protocol'),
+  direction: rawEnum8(DIRECTIONS, "'outbound': this side connected; 'inbound': this side accepted"),
   local_ip: ip('IP of this side (IPv4 as v4-mapped IPv6)'),
   local_port: port('Port of this side'),
-  local_container_id: label("Runtime's full 64-hex container id of this side; '' for host processes"),
+  local_container_id: rawLabel("Runtime's full 64-hex container id of this side; '' for host processes"),
   ...sideMetadata('local'),
   remote_ip: ip('IP of the peer (IPv4 as v4-mapped IPv6)'),
   remote_port: port('Port of the peer'),
-  remote_container_id: label("Container id of the peer when it belongs to the fleet; '' otherwise"),
+  remote_container_id: rawLabel("Container id of the peer when it belongs to the fleet; '' otherwise"),
   ...sideMetadata('remote'),
-  remote_node: label('Node the peer runs on, when it belongs to the fleet'),
-  remote_service: label("namespace/name of the Service whose cluster IP this side dialed; '' if none"),
+  remote_node: rawLabel('Node the peer runs on, when it belongs to the fleet'),
+  remote_service: rawLabel("namespace/name of the Service whose cluster IP this side dialed; '' if none"),
   remote_service_ip: added(
     ip("The address this side dialed when netfilter translated it to remote_ip (a Service IP); '::' if none")
   ),
   remote_service_port: added(port('The port this side dialed when translated to remote_port; 0 if none')),
-  remote_dns_name: label('Last DNS name whose answer held remote_ip on this node, or the inventory name'),
+  remote_dns_name: rawLabel('Last DNS name whose answer held remote_ip on this node, or the inventory name'),
   bytes_tx: counter64('Bytes sent by this side during the interval'),
   bytes_rx: counter64('Bytes received by this side during the interval'),
   packets_tx: counter64('Packets (TCP segments, UDP datagrams) sent during the interval'),
@@ -105,7 +114,7 @@ export const connectionsColumns = {
   retransmits: counter32('TCP segments retransmitted by this side during the interval'),
   resets: counter32('TCP resets sent or received during the interval'),
   rtt_us: counter32('Smoothed RTT at the end of the interval, microseconds; 0 when unknown (UDP)'),
-  state: enum8(CONNECTION_STATES, "'failed' = a connect that never established (refused, reset, timed out)"),
+  state: rawEnum8(CONNECTION_STATES, "'failed' = a connect that never established (refused, reset, timed out)"),
   opened: flag('1 on the first row of a connection, so sum(opened) counts new connections'),
   duration_ms: counter64('Life of the connection, on the closing row; 0 otherwise'),
 };
@@ -114,24 +123,24 @@ export const DNS_PROTOCOLS = ['udp', 'tcp'] as const;
 
 export const dnsQueriesColumns = {
   ts: timestamp('Time the question was sent'),
-  node: label('Host name of the node that observed the question'),
+  node: rawLabel('Host name of the node that observed the question'),
   pid: column<number>('UInt32', 'Process that asked', 'T64, ZSTD(1)'),
-  comm: label('Command name of that process'),
-  container_id: label("Container id of the asking process; '' for host processes"),
-  client_cluster: label('Cluster of the asking workload'),
-  client_namespace: label('Namespace of the asking workload'),
-  client_deployment: label('Owning workload of the asking pod'),
-  client_pod: label('Pod that asked'),
-  client_container: label('Container that asked'),
+  comm: rawLabel('Command name of that process'),
+  container_id: rawLabel("Container id of the asking process; '' for host processes"),
+  client_cluster: rawLabel('Cluster of the asking workload'),
+  client_namespace: rawLabel('Namespace of the asking workload'),
+  client_deployment: rawLabel('Owning workload of the asking pod'),
+  client_pod: rawLabel('Pod that asked'),
+  client_container: rawLabel('Container that asked'),
   client_ip: ip('Source IP of the question'),
   client_port: port('Source port of the question'),
   server_ip: ip('Resolver the question was sent to'),
   server_port: port('Resolver port'),
-  protocol: enum8(DNS_PROTOCOLS, 'Transport of the question'),
+  protocol: rawEnum8(DNS_PROTOCOLS, 'Transport of the question'),
   query_id: column<number>('UInt16', 'DNS message id', 'ZSTD(1)'),
-  qname: label('Question name, lower case, no trailing dot'),
-  qtype: label("Question type: 'A', 'AAAA', ..."),
-  rcode: label("'NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', ..., or 'TIMEOUT' when no response came"),
+  qname: rawLabel('Question name, lower case, no trailing dot'),
+  qtype: rawLabel("Question type: 'A', 'AAAA', ..."),
+  rcode: rawLabel("'NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', ..., or 'TIMEOUT' when no response came"),
   latency_us: counter32('Question to response, microseconds; 0 on TIMEOUT'),
   retries: column<number>('UInt16', 'Times the same question was sent again before it was answered', 'T64, ZSTD(1)'),
   answers: column<string[]>('Array(String)', 'Answer records as text (addresses, CNAME targets, ...)', 'ZSTD(1)'),
