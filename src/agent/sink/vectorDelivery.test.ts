@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import type { ConnectionRow } from '../../shared/schema';
 import { connectionRow } from '../../store/sampleRows';
 import { DiskPendingBatches } from '../writer/diskPendingBatches';
+import type { RowSink } from '../writer/rowSink';
 import { RowWriter } from '../writer/rowWriter';
 import { TestVectorEndpoint, type Answer } from './testVectorEndpoint';
 import { VectorSink } from './vectorSink';
@@ -14,6 +15,16 @@ import { VectorSink } from './vectorSink';
  * The agent's path to Vector as a whole — RowWriter, the disk spool, the Vector sink — against an
  * endpoint that fails, refuses, stalls, rejects and recovers, in real time with short delays.
  */
+
+/**
+ * The sink's request timeout outside the stall phase. Client and endpoint share one process, so a
+ * pause of a busy machine (a CI run at load 12 on 2 cores) longer than a short timeout fires it
+ * before the answer is read: a batch the endpoint took is retried, and the counts asserted below
+ * (one rejected try, the rows of the first interval) come out wrong.
+ */
+const TIMEOUT_MS = 5000;
+/** In the stall phase, where the timeout is what is tested and should not take long. */
+const STALL_TIMEOUT_MS = 150;
 
 const work = mkdtempSync(join(tmpdir(), 'netmon-vector-delivery-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -36,18 +47,32 @@ interface Rig {
   /** Highest bytes of segment files seen after any flush. */
   maxSpoolBytes: number;
   written: number;
+  /** The Vector sink's request timeout for the next inserts. */
+  timeoutMs: number;
   /** One agent interval: rows in, a flush. */
   interval(n: number): Promise<void>;
   /** Intervals every few ms until `done` holds (or fails after 10 s). */
   runUntil(what: string, done: () => boolean, rowsEach?: number): Promise<void>;
 }
 
-async function rig(name: string, maxBytes: number): Promise<Rig> {
+/**
+ * The endpoint and spool are closed after the test however it ends: a failed assertion that left
+ * the endpoint listening kept the test process alive, so a failure hung the whole run instead.
+ */
+async function rig(t: TestContext, name: string, maxBytes: number): Promise<Rig> {
   const dir = join(work, name);
   const endpoint = await TestVectorEndpoint.start();
+  t.after(() => endpoint.down());
   const spool = await DiskPendingBatches.open({ dir, maxBytes });
+  t.after(() => spool.close());
+  // The Vector sink with the timeout of the moment; it keeps no state between inserts.
+  const store: RowSink = {
+    description: `vector at ${endpoint.url}`,
+    insert: (table, batch, token) =>
+      new VectorSink({ url: endpoint.url, node: 'node-v', timeoutMs: r.timeoutMs }).insert(table, batch, token),
+  };
   const writer = new RowWriter({
-    store: new VectorSink({ url: endpoint.url, node: 'node-v', timeoutMs: 150 }),
+    store,
     node: 'node-v',
     pending: spool,
     maxBatchRows: 5,
@@ -61,6 +86,7 @@ async function rig(name: string, maxBytes: number): Promise<Rig> {
     dir,
     maxSpoolBytes: 0,
     written: 0,
+    timeoutMs: TIMEOUT_MS,
     async interval(n) {
       writer.write('connections', rows(n));
       r.written += n;
@@ -87,8 +113,8 @@ function deliveredIds(endpoint: TestVectorEndpoint): string[] {
 test(
   'through failures, refusals, stalls, a rejected batch and lost answers every other row arrives once',
   { timeout: 60_000 },
-  async () => {
-    const r = await rig('phases', 1 << 20);
+  async (t) => {
+    const r = await rig(t, 'phases', 1 << 20);
     const { endpoint, writer } = r;
     const requestsWith = (answer: Answer) => endpoint.requests.filter((q) => q.answer === answer).length;
 
@@ -98,8 +124,14 @@ test(
     endpoint.answer = () => 'fail';
     await r.runUntil('six failed tries', () => requestsWith('fail') >= 6, 2);
     const tries = endpoint.requests.filter((q) => q.answer === 'fail').map((q) => q.at);
-    const gaps = tries.slice(1).map((t, i) => t - tries[i]);
-    assert.ok(gaps[3] >= 2 * gaps[0] && gaps[3] >= 60, `retries back off: gaps ${gaps.join(', ')} ms`);
+    const gaps = tries.slice(1).map((at, i) => at - tries[i]);
+    // Each retry waits at least its doubling delay. Lower bounds only: a busy machine makes a gap
+    // longer (a gap of 120 ms before the 10 ms one failed a ratio of gaps), never shorter.
+    const delays = [10, 20, 40, 80, 80];
+    assert.ok(
+      gaps.every((gap, i) => gap >= delays[i]),
+      `retries back off ${delays.join(', ')} ms: gaps ${gaps.join(', ')} ms`
+    );
 
     await endpoint.down();
     const before = writer.stats().failures;
@@ -107,9 +139,11 @@ test(
     assert.match(writer.stats().lastError ?? '', /ECONNREFUSED/);
     await endpoint.up();
 
+    r.timeoutMs = STALL_TIMEOUT_MS;
     endpoint.answer = () => 'stall';
     await r.runUntil('a stalled try', () => requestsWith('stall') >= 2, 2);
-    assert.match(writer.stats().lastError ?? '', /no answer within 150 ms/);
+    assert.match(writer.stats().lastError ?? '', new RegExp(`no answer within ${STALL_TIMEOUT_MS} ms`));
+    r.timeoutMs = TIMEOUT_MS;
 
     endpoint.answer = () => 'busy';
     await r.runUntil('a busy answer', () => requestsWith('busy') >= 1, 1);
@@ -140,17 +174,15 @@ test(
       readdirSync(r.dir).filter((f) => f.endsWith('.seg')),
       []
     );
-    await r.spool.close();
-    await endpoint.down();
   }
 );
 
 test(
   'while Vector is away longer than the spool holds, the oldest batches are dropped and counted; the files stay bounded',
   { timeout: 60_000 },
-  async () => {
+  async (t) => {
     const maxBytes = 48 * 1024;
-    const r = await rig('bounded', maxBytes);
+    const r = await rig(t, 'bounded', maxBytes);
     const { endpoint, writer } = r;
     await endpoint.down();
     for (let i = 0; i < 150; i++) {
@@ -168,7 +200,5 @@ test(
     assert.equal(Math.max(...ids), nextId - 1, 'the newest rows are the ones kept');
     assert.equal(Math.min(...ids), nextId - ids.length, 'and they are all of the newest ones');
     assert.deepEqual([writer.stats().sent, writer.stats().dropped], [ids.length, s.dropped]);
-    await r.spool.close();
-    await endpoint.down();
   }
 );
