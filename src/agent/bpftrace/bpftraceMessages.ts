@@ -1,4 +1,4 @@
-import { tooDeepAt } from '../capture/bpftraceLine';
+import { DEPTH_SCAN_MIN_CHARS, tooDeepAt } from '../capture/bpftraceLine';
 
 /**
  * What bpftrace itself says, as opposed to what the program prints. bpftrace 0.17 announces the
@@ -15,7 +15,7 @@ export function attachedProbeCount(line: string): number | undefined {
     return Number(text[1]);
   }
   // The cheap test first: this runs on every line of output until the announcement is seen.
-  if (!line.includes('"attached_probes"') || tooDeepAt(line) >= 0) {
+  if (!line.includes('"attached_probes"') || (line.length > DEPTH_SCAN_MIN_CHARS && tooDeepAt(line) >= 0)) {
     return undefined;
   }
   try {

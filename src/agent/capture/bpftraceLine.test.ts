@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_JSON_DEPTH, parseBpftraceLine, tooDeepAt, type BpftraceLine } from './bpftraceLine';
+import { DEPTH_SCAN_MIN_CHARS, MAX_JSON_DEPTH, parseBpftraceLine, tooDeepAt, type BpftraceLine } from './bpftraceLine';
 
 const fixture = readFileSync(join(__dirname, 'fixtures', 'lab.bpftrace.jsonl'), 'utf8')
   .split('\n')
@@ -257,6 +257,15 @@ test('parse: nesting deeper than bpftrace ever prints is refused before JSON.par
   // Brackets inside strings, with escaped quotes before them, do not count.
   const comm = `"x\\\"${'['.repeat(50)}"`;
   assert.equal(tooDeepAt(`[${comm}, {"a": [${comm}]}]`), -1);
+  // A short line is left to JSON.parse, which bounds it by its length.
+  const short = `{"type": "value", "data": ${'['.repeat(DEPTH_SCAN_MIN_CHARS / 2)}${']'.repeat(DEPTH_SCAN_MIN_CHARS / 2)}}`;
+  assert.ok(short.length > DEPTH_SCAN_MIN_CHARS);
+  assert.match((parseBpftraceLine(short) as { reason: string }).reason, /nested deeper than 8 levels/);
+  const shallowEnough = parseBpftraceLine(`{"type": "value", "data": [[[[[[[[[["hello"]]]]]]]]]]}`);
+  assert.deepEqual(
+    [shallowEnough.kind, /nested/.test((shallowEnough as { reason: string }).reason)],
+    ['unknown', false]
+  );
   // Every line of the recorded lab output is within the limit.
   for (const line of fixture) {
     assert.equal(tooDeepAt(line), -1, line);
