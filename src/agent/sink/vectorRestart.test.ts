@@ -22,6 +22,8 @@ async function runAndKill(dir: string, url: string, rows: number): Promise<RowWr
       stdio: ['ignore', 'pipe', 'inherit'],
     }
   );
+  // However the test ends: a child left running would keep this test process alive.
+  after(() => child.kill('SIGKILL'));
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -38,8 +40,10 @@ async function runAndKill(dir: string, url: string, rows: number): Promise<RowWr
   return JSON.parse(line) as RowWriterStats;
 }
 
-test('an agent killed with SIGKILL leaves its spool; the next one delivers every batch exactly once, same tokens', async () => {
+test('an agent killed with SIGKILL leaves its spool; the next one delivers every batch exactly once, same tokens', async (t) => {
   const endpoint = await TestVectorEndpoint.start();
+  // Closed however the test ends: a listening endpoint left by a failed assertion hung the run.
+  t.after(() => endpoint.down());
   const dir = join(work, 'spool');
   const rows = 10 * BATCH_ROWS;
   // The first batch is acknowledged; the second lands but its answer is lost, which ends the flush.
@@ -52,6 +56,7 @@ test('an agent killed with SIGKILL leaves its spool; the next one delivers every
   endpoint.answer = () => 'ok';
   const lines: string[] = [];
   const spool = await DiskPendingBatches.open({ dir, maxBytes: 1 << 20, log: (l) => lines.push(l) });
+  t.after(() => spool.close());
   assert.match(lines.join('\n'), /spool: 9 batches \(36 rows\) left by an earlier run are sent first/);
   const writer = new RowWriter({
     store: new VectorSink({ url: endpoint.url, node: 'node-k' }),
@@ -59,8 +64,6 @@ test('an agent killed with SIGKILL leaves its spool; the next one delivers every
     pending: spool,
   });
   await writer.flush();
-  await spool.close();
-  await endpoint.down();
 
   const ids = [...endpoint.delivered.values()].map((r) => Number(r.connection_id)).sort((a, b) => a - b);
   assert.deepEqual(
