@@ -9,30 +9,16 @@
  * Prints one JSON line: connections, bpftrace CPU µs per connection (user and system), output
  * lines and bytes per connection. Needs root and bpftrace.
  */
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectionsProgram } from '../src/agent/bpftrace/connectionsProgram';
 import { parseProcStat, USER_HZ } from '../src/agent/bpftrace/procStat';
+import { startBpftraceToFile } from './bpftraceToFile';
 import { runLoadClient, startLoadServer } from './loadProcesses';
-
-const READY_TIMEOUT_MS = 90_000;
 
 function cpuTicks(pid: number): { user: number; system: number } {
   const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return { user: stat.utimeTicks, system: stat.stimeTicks };
-}
-
-async function waitFor(test: () => boolean, what: string, failed: () => string | undefined): Promise<void> {
-  const until = Date.now() + READY_TIMEOUT_MS;
-  while (!test()) {
-    const failure = failed() ?? (Date.now() > until ? 'timed out' : undefined);
-    if (failure !== undefined) {
-      throw new Error(`gave up waiting for ${what}: ${failure}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function main(): Promise<void> {
@@ -45,28 +31,11 @@ async function main(): Promise<void> {
     },
   });
   const seconds = Number(values.seconds);
-  const template = connectionsProgram({ intervalSeconds: Number(values.interval) });
   const out = resolve(values.out);
-  const fd = openSync(out, 'w');
-  const child = spawn('bpftrace', [...template.flags, resolve(values.program), ...template.args], {
-    stdio: ['ignore', fd, 'inherit'],
-    env: { ...process.env, ...template.env },
-  });
-  closeSync(fd);
-  let exited: string | undefined;
-  const closed = new Promise<void>((r) =>
-    child.on('close', (code, signal) => {
-      exited = `bpftrace exited (code ${code}, signal ${signal})`;
-      r();
-    })
-  );
+  const bpftrace = await startBpftraceToFile(resolve(values.program), out, Number(values.interval));
+  const child = bpftrace.child;
   const server = await startLoadServer();
   try {
-    await waitFor(
-      () => readFileSync(out, 'utf8').includes('"hello"'),
-      'the hello line',
-      () => exited
-    );
     let atOpen = { user: 0, system: 0 };
     let atClose = { user: 0, system: 0 };
     let sizeAtOpen = 0;
@@ -100,8 +69,7 @@ async function main(): Promise<void> {
       })}\n`
     );
   } finally {
-    child.kill('SIGINT');
-    await closed;
+    await bpftrace.stop();
     await server.stop();
   }
 }

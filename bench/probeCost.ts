@@ -13,12 +13,11 @@
  * Prints a table and one JSON line with the median conn/s of each and their ratios to the load
  * alone. Needs root and bpftrace.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectionsProgram } from '../src/agent/bpftrace/connectionsProgram';
+import { startBpftraceToFile } from './bpftraceToFile';
 import { median } from './captureReport';
 import { runLoadClient, startLoadServer } from './loadProcesses';
 
@@ -56,24 +55,6 @@ export function withoutPerSyscallBlocks(source: string): string {
 type Config = 'load alone' | 'whole program' | 'without per-syscall blocks';
 const CONFIGS: readonly Config[] = ['load alone', 'whole program', 'without per-syscall blocks'];
 
-async function startBpftrace(program: string, outFile: string): Promise<ChildProcess> {
-  const template = connectionsProgram({ intervalSeconds: 10 });
-  const fd = openSync(outFile, 'w');
-  const child = spawn('bpftrace', [...template.flags, program, ...template.args], {
-    stdio: ['ignore', fd, 'inherit'],
-    env: { ...process.env, ...template.env },
-  });
-  closeSync(fd);
-  const until = Date.now() + 90_000;
-  while (!readFileSync(outFile, 'utf8').includes('"hello"')) {
-    if (child.exitCode !== null || Date.now() > until) {
-      throw new Error(`bpftrace ${program}: no hello line (exit ${child.exitCode})`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return child;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '6' } },
@@ -91,7 +72,8 @@ async function main(): Promise<void> {
       const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]);
       for (const config of order) {
         const program = config === 'whole program' ? PROGRAM : config === 'load alone' ? undefined : variant;
-        const bpftrace = program === undefined ? undefined : await startBpftrace(program, join(work, 'out.jsonl'));
+        const bpftrace =
+          program === undefined ? undefined : await startBpftraceToFile(program, join(work, 'out.jsonl'));
         try {
           const load = await runLoadClient(
             { port: server.port, concurrency: 8, warmupMs: 1_000, seconds },
@@ -101,11 +83,7 @@ async function main(): Promise<void> {
           rates[config].push(rate);
           process.stderr.write(`round ${round + 1}/${rounds} ${config}: ${rate} conn/s\n`);
         } finally {
-          if (bpftrace !== undefined) {
-            const closed = new Promise((r) => bpftrace.once('close', r));
-            bpftrace.kill('SIGINT');
-            await closed;
-          }
+          await bpftrace?.stop();
         }
       }
     }

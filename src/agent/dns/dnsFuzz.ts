@@ -29,8 +29,6 @@ import {
  * measured. Shared by dnsFuzz.test.ts (CI) and scripts/fuzz-dns.ts (the long run).
  */
 
-export { seededRandom };
-
 const record = (type: Answer['type'], data: unknown): Answer =>
   ({ type, name: 'rec.example', ttl: 60, data }) as Answer;
 

@@ -1,3 +1,4 @@
+import { dnsClientRollupColumns, dnsRollupColumns, dnsWorkloadRollupColumns } from '../schema';
 import type { Dimension, Metric } from './catalog';
 import type { Dataset } from './dataset';
 import { dnsRelation } from './dnsRelation';
@@ -70,6 +71,11 @@ export const DNS_METRICS = {
 export type DnsMetric = keyof typeof DNS_METRICS;
 export type DnsFilter = Filter<DnsDimension>;
 
+/** The pod-keyed rollup's columns a coarser rollup drops: the dimensions it cannot answer. */
+function columnsMissingFrom(coarser: object): string[] {
+  return Object.keys(dnsRollupColumns).filter((name) => !(name in coarser));
+}
+
 export const dnsDataset: Dataset<DnsDimension, DnsMetric> = {
   name: 'DNS',
   dimensions: DNS_DIMENSIONS,
@@ -78,8 +84,8 @@ export const dnsDataset: Dataset<DnsDimension, DnsMetric> = {
   // The page's totals, rates and latency read the client rollup; names and resolvers the workload
   // rollup; a node or a pod the pod-keyed one.
   coarserGrains: [
-    { grain: 'client', lacks: ['node', 'client_pod', 'server_ip', 'qname', 'qtype'] },
-    { grain: 'workload', lacks: ['node', 'client_pod'] },
+    { grain: 'client', lacks: columnsMissingFrom(dnsClientRollupColumns) },
+    { grain: 'workload', lacks: columnsMissingFrom(dnsWorkloadRollupColumns) },
   ],
 };
 
