@@ -47,7 +47,39 @@ function nodeTests(suffix, dirs, concurrency) {
   process.stdout.write(res.stdout ?? '');
   const count = (name) => Number((res.stdout ?? '').match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   const failed = count('fail') + count('cancelled');
-  return { passed: count('pass'), failed: res.status === 0 ? failed : Math.max(failed, 1), skipped: count('skipped') };
+  return {
+    passed: count('pass'),
+    failed: res.status === 0 ? failed : Math.max(failed, 1),
+    skipped: count('skipped'),
+    failures: failingTests(res.stdout ?? ''),
+  };
+}
+
+/** Lines per failure kept for the closing summary: where, which test, and the start of the error. */
+const FAILURE_LINES = 4;
+
+/**
+ * The spec reporter's "failing tests" block, cut to where and what each failure was. CI often keeps
+ * only the tail of a run, so the summary repeats it: a failure is named there, not only minutes
+ * of output earlier.
+ */
+function failingTests(stdout) {
+  const at = stdout.lastIndexOf('✖ failing tests:');
+  if (at < 0) {
+    return [];
+  }
+  const out = [];
+  let kept = FAILURE_LINES;
+  for (const line of stdout.slice(at).split('\n').slice(1)) {
+    if (line.startsWith('test at ')) {
+      kept = 0;
+    }
+    if (kept < FAILURE_LINES && line.trim() !== '') {
+      out.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+      kept += 1;
+    }
+  }
+  return out;
 }
 
 function jest() {
@@ -125,6 +157,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const lines = [];
+const failures = [];
 for (const name of names) {
   console.log(`\n=== ${name} ===`);
   const started = Date.now();
@@ -132,10 +165,19 @@ for (const name of names) {
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped ?? 0;
+  if (r.failures?.length) {
+    failures.push(`${name}:`, ...r.failures);
+  }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   lines.push(
     `${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${secs}s)${r.note ? ` — ${r.note}` : ''}`
   );
+}
+if (failures.length > 0) {
+  console.log('\n=== failing tests ===');
+  for (const l of failures.slice(0, 80)) {
+    console.log(l);
+  }
 }
 console.log('\n=== summary ===');
 for (const l of lines) {
