@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { INGEST_TABLES, columnNames } from '../shared/schema';
+import { encoderForColumns, rowBinaryEncoder, rowBinaryStructure } from './rowBinary';
+import { connectionRow } from './sampleRows';
+
+/** The hex of one column of one value. */
+function hex(type: string, value: unknown, added = false): string {
+  const encode = encoderForColumns('t', [{ name: 'c', type, added }]);
+  return encode([{ c: value }]).toString('hex');
+}
+
+function refusal(type: string, value: unknown): string {
+  try {
+    hex(type, value);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.fail(`${type} took ${JSON.stringify(value)}`);
+}
+
+describe('rowBinary column encodings', () => {
+  it("DateTime64(3, 'UTC'): epoch ms as Int64 little-endian", () => {
+    const type = "DateTime64(3, 'UTC')";
+    assert.equal(hex(type, 0), '0000000000000000');
+    assert.equal(hex(type, 1_700_000_000_123), '7b68e5cf8b010000');
+    assert.equal(hex(type, -1), 'ffffffffffffffff');
+    assert.equal(hex(type, 2 ** 53 - 1), 'ffffffffffff1f00');
+  });
+
+  it('UInt64: safe numbers without BigInt, decimal strings up to 2^64-1', () => {
+    assert.equal(hex('UInt64', 0), '0000000000000000');
+    assert.equal(hex('UInt64', 2 ** 32), '0000000001000000');
+    assert.equal(hex('UInt64', 2 ** 53 - 1), 'ffffffffffff1f00');
+    assert.equal(hex('UInt64', '258'), '0201000000000000');
+    assert.equal(hex('UInt64', '18446744073709551615'), 'ffffffffffffffff');
+    assert.equal(hex('UInt64', '9007199254740993'), '0100000000002000');
+    assert.equal(hex('UInt64', '007'), '0700000000000000');
+  });
+
+  it('UInt32, UInt16, UInt8 little-endian', () => {
+    assert.equal(hex('UInt32', 4_000_000_000), '00286bee');
+    assert.equal(hex('UInt32', 2 ** 32 - 1), 'ffffffff');
+    assert.equal(hex('UInt16', 5432), '3815');
+    assert.equal(hex('UInt16', 65535), 'ffff');
+    assert.equal(hex('UInt8', 255), 'ff');
+    assert.equal(hex('UInt8', 0), '00');
+  });
+
+  it('Bool: one byte from a boolean or 0/1', () => {
+    assert.equal(hex('Bool', true), '01');
+    assert.equal(hex('Bool', false), '00');
+    assert.equal(hex('Bool', 1), '01');
+    assert.equal(hex('Bool', 0), '00');
+  });
+
+  it("Enum8: the member's value as Int8", () => {
+    const type = "Enum8('open' = 1, 'active' = 2, 'it\\'s' = 3, 'neg' = -2)";
+    assert.equal(hex(type, 'open'), '01');
+    assert.equal(hex(type, "it's"), '03');
+    assert.equal(hex(type, 'active'), '02');
+    assert.equal(hex(type, 'neg'), 'fe');
+  });
+
+  it('IPv6: 16 bytes in network order, IPv4 v4-mapped', () => {
+    assert.equal(hex('IPv6', '10.0.0.1'), '00000000000000000000ffff0a000001');
+    assert.equal(hex('IPv6', '2001:db8::1'), '20010db8000000000000000000000001');
+  });
+
+  it('String and LowCardinality(String): LEB128 length, then UTF-8', () => {
+    assert.equal(hex('String', ''), '00');
+    assert.equal(hex('String', 'ab'), '026162');
+    assert.equal(hex('LowCardinality(String)', 'é€😀'), '09c3a9e282acf09f9880');
+    assert.equal(hex('String', 'x'.repeat(127)), `7f${'78'.repeat(127)}`);
+    assert.equal(hex('String', 'x'.repeat(128)), `8001${'78'.repeat(128)}`);
+    assert.equal(hex('String', 'é'.repeat(100)), `c801${'c3a9'.repeat(100)}`);
+    assert.equal(hex('String', 'x'.repeat(300)).slice(0, 4), 'ac02');
+  });
+
+  it('a repeated string is written the same every time (the cache keeps the length with the bytes)', () => {
+    const encode = encoderForColumns('t', [{ name: 'c', type: 'String' }]);
+    const long = 'é'.repeat(100);
+    const rows = [{ c: long }, { c: 'a' }, { c: long }, { c: 'a' }];
+    assert.equal(encode(rows).toString('hex'), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
+  });
+
+  it('Array(String): LEB128 count, then each string', () => {
+    assert.equal(hex('Array(String)', []), '00');
+    assert.equal(hex('Array(String)', ['a', '', 'bc']), '03016100026263');
+  });
+
+  it('columns in order, rows one after another, and the output grows past its first guess', () => {
+    const encode = encoderForColumns('t', [
+      { name: 'b', type: 'UInt8' },
+      { name: 'a', type: 'String' },
+    ]);
+    assert.equal(
+      encode([
+        { a: 'x', b: 1 },
+        { a: 'yz', b: 2 },
+      ]).toString('hex'),
+      '0101780202797a'
+    );
+    const big = Array.from({ length: 1000 }, (_, i) => ({ a: 'é'.repeat(500) + String(i), b: i % 256 }));
+    const out = encode(big);
+    assert.equal(out.length, 1000 * (1 + 2 + 1000) + 10 + 90 * 2 + 900 * 3);
+    assert.equal(out.subarray(out.length - 3).toString(), '999');
+  });
+
+  it("a missing value of an added column is the type's default, as the JSON path's null stored it", () => {
+    assert.equal(hex('IPv6', undefined, true), '00000000000000000000000000000000');
+    assert.equal(hex('IPv6', null, true), '00000000000000000000000000000000');
+    assert.equal(hex('UInt16', undefined, true), '0000');
+    assert.equal(hex('UInt64', undefined, true), '0000000000000000');
+    assert.equal(hex('String', undefined, true), '00');
+    assert.equal(hex('Array(String)', undefined, true), '00');
+    assert.equal(hex('Bool', undefined, true), '00');
+    assert.equal(hex("Enum8('b' = 2, 'a' = 1)", undefined, true), '01');
+  });
+});
+
+describe('rowBinary refusals name the table, column, row, value and what was expected', () => {
+  it('a value of the wrong kind or out of range', () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['UInt8', 300, /300; expected a whole number from 0 to 255/],
+      ['UInt8', true, /true; expected a whole number/],
+      ['UInt16', 65536, /65536; expected a whole number from 0 to 65535/],
+      ['UInt32', -1, /-1; expected a whole number from 0 to 4294967295/],
+      ['UInt32', 1.5, /1\.5; expected a whole number/],
+      ['UInt32', '7', /"7"; expected a whole number/],
+      ['UInt32', NaN, /null; expected a whole number/],
+      ['UInt64', -1, /-1; expected a whole number from 0 to 2\^53-1/],
+      ['UInt64', 2 ** 64, /expected a whole number from 0 to 2\^53-1, or a decimal string/],
+      ['UInt64', '18446744073709551616', /expected at most 2\^64-1/],
+      ['UInt64', '-1', /"-1"; expected a whole number, or a decimal string/],
+      ['UInt64', '0x10', /"0x10"; expected/],
+      ['UInt64', '', /""; expected/],
+      ['UInt64', 10n, /10n; expected/],
+      ["DateTime64(3, 'UTC')", '1000', /"1000"; expected epoch milliseconds/],
+      ["DateTime64(3, 'UTC')", 1000.5, /1000\.5; expected epoch milliseconds/],
+      ['Bool', 2, /2; expected true, false, 0 or 1/],
+      ["Enum8('tcp' = 1, 'udp' = 2)", 'sctp', /"sctp"; expected one of 'tcp', 'udp'/],
+      ["Enum8('tcp' = 1, 'udp' = 2)", 1, /1; expected one of/],
+      ['IPv6', '010.0.0.1', /"010\.0\.0\.1"; expected an IPv4 or IPv6 address/],
+      ['IPv6', '', /""; expected an IPv4 or IPv6 address/],
+      ['IPv6', 167772161, /167772161; expected an IPv4 or IPv6 address/],
+      ['String', 5, /5; expected a string/],
+      ['LowCardinality(String)', { a: 1 }, /\{"a":1\}; expected a string/],
+      ['Array(String)', 'a', /"a"; expected an array of strings/],
+      ['Array(String)', ['a', 1], /\["a",1\]; expected an array of strings; element 1 is not one/],
+    ];
+    for (const [type, value, expected] of cases) {
+      const message = refusal(type, value);
+      assert.match(message, /^t\.c, row 0: /, message);
+      assert.match(message, expected, `${type} ${String(value)}: ${message}`);
+      assert.ok(message.endsWith(`(${type})`), message);
+    }
+  });
+
+  it('a missing value of a column that is not an added one', () => {
+    assert.equal(refusal('UInt16', undefined), 't.c, row 0: undefined; missing; expected a value (UInt16)');
+    assert.equal(refusal('String', null), 't.c, row 0: null; missing; expected a value (String)');
+  });
+
+  it('in a real table, at the row it happened', () => {
+    const rows = [connectionRow(), connectionRow(), connectionRow({ remote_port: 70000 })];
+    assert.throws(
+      () => rowBinaryEncoder('connections')(rows),
+      /^Error: connections\.remote_port, row 2: 70000; expected a whole number from 0 to 65535 \(UInt16\)$/
+    );
+    const { node: _node, ...noNode } = connectionRow();
+    assert.throws(
+      () => rowBinaryEncoder('connections')([noNode as never]),
+      /connections\.node, row 0: undefined; missing/
+    );
+  });
+
+  it('a long value is cut in the message', () => {
+    assert.match(refusal('UInt8', 'x'.repeat(500)), /"x{79}…; expected/);
+  });
+
+  it('a type it has no encoder for, when the encoder is made', () => {
+    assert.throws(() => encoderForColumns('t', [{ name: 'c', type: 'Float64' }]), /no encoder for type Float64/);
+    assert.throws(() => encoderForColumns('t', [{ name: 'c', type: "Enum8('a' = 300)" }]), /outside Int8/);
+    assert.throws(() => encoderForColumns('t', [{ name: 'c', type: "Enum8('a' 1)" }]), /cannot read the members/);
+  });
+});
+
+describe('rowBinaryEncoder and rowBinaryStructure', () => {
+  it('cover every ingest table, columns in columnNames order', () => {
+    for (const table of INGEST_TABLES) {
+      const structure = rowBinaryStructure(table);
+      assert.deepEqual(
+        structure.split(/, (?=[a-z_]+ [A-Z])/).map((part) => part.split(' ')[0]),
+        columnNames(table),
+        table
+      );
+      assert.doesNotThrow(() => rowBinaryEncoder(table)([]));
+    }
+    assert.match(rowBinaryStructure('connections'), /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node /);
+  });
+
+  it('a connections row: 8 + 8 bytes of ts and id first, the added columns in place', () => {
+    const row = connectionRow({ ts: 1, connection_id: '2' });
+    const out = rowBinaryEncoder('connections')([row]);
+    assert.equal(out.subarray(0, 16).toString('hex'), '01000000000000000200000000000000');
+    const { remote_service_ip: _ip, remote_service_port: _port, ...old } = row;
+    // Without the two added columns: 16 bytes of '::' and 2 of port 0 instead of '10.96.0.20' and 5432.
+    const without = rowBinaryEncoder('connections')([old]);
+    assert.equal(without.length, out.length);
+    assert.notDeepEqual(without, out);
+  });
+});
