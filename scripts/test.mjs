@@ -28,11 +28,7 @@ function findFiles(dir, suffix) {
 const TEST_TIMEOUT_MS = 600_000;
 
 /** node:test with tsx; counts come from the spec reporter's closing lines. */
-function nodeTests(suffix, dirs, concurrency) {
-  const files = dirs.flatMap((d) => (exists(join(root, d)) ? findFiles(join(root, d), suffix) : []));
-  if (files.length === 0) {
-    return { passed: 0, failed: 1, note: `no ${suffix} files found under ${dirs.join(', ')}` };
-  }
+function runNodeTests(files, concurrency) {
   // A test that hangs fails after this long instead of holding the whole run (and CI) forever.
   const args = [
     '--import',
@@ -44,14 +40,52 @@ function nodeTests(suffix, dirs, concurrency) {
     ...files,
   ];
   const res = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  process.stdout.write(res.stdout ?? '');
-  const count = (name) => Number((res.stdout ?? '').match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const stdout = res.stdout ?? '';
+  process.stdout.write(stdout);
+  const count = (name) => Number(stdout.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   const failed = count('fail') + count('cancelled');
+  const failures = failingTests(stdout);
+  const failedFiles = [
+    ...new Set(failures.flatMap((l) => l.match(/^test at (.+?):\d+:\d+$/)?.[1] ?? []).filter((f) => files.includes(f))),
+  ];
   return {
     passed: count('pass'),
     failed: res.status === 0 ? failed : Math.max(failed, 1),
     skipped: count('skipped'),
-    failures: failingTests(res.stdout ?? ''),
+    failures,
+    failedFiles,
+  };
+}
+
+/**
+ * The integration tests drive real bpftrace, network namespaces and chDB on a shared 2-core
+ * machine, where a rare timing failure is not a defect of the code under test. Their failing
+ * files run once more, alone; the first failure stays in the summary as "flaky", so it is seen and
+ * can be fixed rather than hidden. A file that fails twice fails the run.
+ */
+const MAX_RETRIED_FILES = 3;
+
+function nodeTests(suffix, dirs, concurrency, { retry = false } = {}) {
+  const files = dirs.flatMap((d) => (exists(join(root, d)) ? findFiles(join(root, d), suffix) : []));
+  if (files.length === 0) {
+    return { passed: 0, failed: 1, note: `no ${suffix} files found under ${dirs.join(', ')}` };
+  }
+  const first = runNodeTests(files, concurrency);
+  const retriable = first.failedFiles.length > 0 && first.failedFiles.length <= MAX_RETRIED_FILES;
+  if (!retry || first.failed === 0 || !retriable) {
+    return first;
+  }
+  console.log(`\n=== ${suffix}: once more, alone: ${first.failedFiles.join(', ')} ===`);
+  const again = runNodeTests(first.failedFiles, 1);
+  return {
+    // The retried files' tests that passed the first time pass again, so only the first run's
+    // failures are replaced by the second run's outcome.
+    passed: first.passed + Math.max(first.failed - again.failed, 0),
+    failed: again.failed,
+    skipped: first.skipped,
+    failures: again.failures,
+    flaky: again.failed === 0 ? first.failures : [],
+    note: again.failed === 0 ? `flaky, passed when run again: ${first.failedFiles.join(', ')}` : undefined,
   };
 }
 
@@ -141,7 +175,7 @@ const suites = {
   typecheck: () => check('npm', ['run', '--silent', 'typecheck']),
   lint: () => check('npm', ['run', '--silent', 'lint']),
   unit: () => nodeTests('.test.ts', ['src', 'scripts', 'e2e', 'bench'], 2),
-  integration: () => nodeTests('.itest.ts', ['src', 'e2e'], 2),
+  integration: () => nodeTests('.itest.ts', ['src', 'e2e'], 2, { retry: true }),
   jest,
 };
 
@@ -158,6 +192,7 @@ let failed = 0;
 let skipped = 0;
 const lines = [];
 const failures = [];
+const flaky = [];
 for (const name of names) {
   console.log(`\n=== ${name} ===`);
   const started = Date.now();
@@ -165,6 +200,9 @@ for (const name of names) {
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped ?? 0;
+  if (r.flaky?.length) {
+    flaky.push(`${name}:`, ...r.flaky);
+  }
   if (r.failures?.length) {
     failures.push(`${name}:`, ...r.failures);
   }
@@ -172,6 +210,12 @@ for (const name of names) {
   lines.push(
     `${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${secs}s)${r.note ? ` — ${r.note}` : ''}`
   );
+}
+if (flaky.length > 0) {
+  console.log('\n=== flaky: failed once, passed when run again ===');
+  for (const l of flaky.slice(0, 40)) {
+    console.log(l);
+  }
 }
 if (failures.length > 0) {
   console.log('\n=== failing tests ===');
