@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { ensureDir } from './ensureDir';
-import { storeFromClient } from './clientStore';
+import { storeFromClient, type InsertFormat } from './clientStore';
 import type { Store } from './store';
 import { StoreError } from './storeError';
 
@@ -12,6 +12,12 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** http(s)://[user:password@]host:port of a ClickHouse server, instead of the embedded engine. */
   url?: string;
+  /**
+   * How inserts reach the embedded engine: RowBinary files (the default, the cheaper) or
+   * JSONCompactEachRow (the benches' comparison). A server always gets JSONCompactEachRow: its
+   * file() would read the server's disk, not this one.
+   */
+  insertFormat?: InsertFormat;
 }
 
 export const DEFAULT_DATA_DIR = './data';
@@ -24,6 +30,11 @@ type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[
 
 /** Opens the embedded engine or a server and checks that it answers before handing it out. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  if (opts.url !== undefined && opts.insertFormat === 'RowBinary') {
+    throw new StoreError(
+      `insert format RowBinary with ClickHouse at a URL: expected the embedded engine (a server's file() reads its own disk)`
+    );
+  }
   const { client, description } = opts.url !== undefined ? httpClient(opts.url) : embeddedClient(opts.dataDir);
   const ping = await client.ping({ select: true }).catch((error: unknown) => ({ success: false as const, error }));
   if (!ping.success) {
@@ -37,7 +48,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       cause: ping.error,
     });
   }
-  return storeFromClient(client, description);
+  const insertFormat = opts.url !== undefined ? 'JSONCompactEachRow' : (opts.insertFormat ?? 'RowBinary');
+  return storeFromClient(client, description, { insertFormat });
 }
 
 function httpClient(url: string): { client: ClickHouseClient; description: string } {

@@ -43,5 +43,11 @@ test('sink errors say their kind, through causes too; other errors are left to t
     'unavailable'
   );
   assert.equal(failureKind(Object.assign(new Error('Cannot parse input'), { code: '27' })), undefined);
+  // The embedded store's scratch file on a full disk, as clientStore wraps it.
+  const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  assert.equal(
+    failureKind(new Error("cannot write the insert's scratch file: ENOSPC", { cause: enospc })),
+    'unavailable'
+  );
   assert.equal(failureKind('not an error'), undefined);
 });

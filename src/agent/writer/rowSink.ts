@@ -53,9 +53,15 @@ const TRANSPORT_CODES = new Set([
 const STORE_CANNOT_WRITE_CODES = new Set(['243', '242', '252']);
 
 /**
+ * A full local disk (a Node fs error): the embedded store writes each batch to a scratch file for
+ * chDB to read (src/store/clientStore.ts), so a full scratch disk is the store's full disk too.
+ */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
  * How RowWriter treats a failed insert: a SinkError says so itself; an error whose chain shows the
  * server could not be reached (ClickHouse over HTTP refused, reset, timed out) or cannot write at
- * all (a full disk, the embedded store's included) is 'unavailable' as well, so an outage waits in
+ * all (a full disk, the embedded store's or its scratch files' included) is 'unavailable' as well, so an outage waits in
  * the spool instead of using up a batch's attempts; anything else (a server that answered with an
  * error about this batch) is undefined: retried up to maxAttempts.
  */
@@ -66,7 +72,8 @@ export function failureKind(error: unknown): SinkError['kind'] | undefined {
     }
     const code = (e as { code?: unknown }).code;
     if (
-      (typeof code === 'string' && (TRANSPORT_CODES.has(code) || STORE_CANNOT_WRITE_CODES.has(code))) ||
+      (typeof code === 'string' &&
+        (TRANSPORT_CODES.has(code) || STORE_CANNOT_WRITE_CODES.has(code) || DISK_FULL_CODES.has(code))) ||
       /^(Timeout error|socket hang up)/i.test(e.message)
     ) {
       return 'unavailable';
