@@ -1,10 +1,13 @@
 /**
- * Which insert format is fastest into the embedded engine, with types intact? Inserts the same
- * 200k connections rows in each candidate format into a fresh store, times it, and checks that
- * every format stored the same data (a hash over all columns). The choice and the numbers are in
- * clientStore.ts. Run: `node --import tsx src/store/insertFormat.bench.ts [rows]`
+ * Which insert format is cheapest into the embedded engine, with types intact? Inserts the same
+ * 200k connections rows in each candidate format into a fresh store, rounds alternating the order,
+ * and checks that every format stored the same data (a hash over all columns). CPU is the whole
+ * process's (process.cpuUsage: node, V8's helpers and chDB's threads) from the call until it
+ * returned; the merges it starts run after and are the same for every format. The choice and the
+ * numbers are in clientStore.ts.
+ * Run: `node --import tsx src/store/insertFormat.bench.ts [rows] [rounds]`
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +18,7 @@ import { migrate } from './migrate';
 import { storeFromClient } from './clientStore';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
 const COLUMNS = columnNames('connections');
 // Recent, so the raw table's TTL does not drop the rows on insert.
 const START_MS = Date.now() - 3_600_000;
@@ -68,26 +72,39 @@ function csvLine(row: ConnectionRow): string {
     if (name === 'ts') {
       return (Number(value) / 1000).toFixed(3);
     }
+    if (value === undefined) {
+      return ''; // an added column the rows leave out: empty is the default
+    }
     return typeof value === 'string' ? `"${value.replace(/"/g, '""')}"` : String(value);
   }).join(',');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-bench-'));
   const client = createClient({ connection: createChdbConnection({ path: dir }) as never });
   const store = storeFromClient(client, dir);
+  const jsonStore = storeFromClient(client, dir, { insertFormat: 'JSONCompactEachRow' });
+  // The scratch file on tmpfs and on the temp dir's disk, to see whether the file's place matters.
+  const shm = existsSync('/dev/shm')
+    ? storeFromClient(client, dir, { insertFormat: 'RowBinary', scratchParent: '/dev/shm' })
+    : undefined;
+  const disk = storeFromClient(client, dir, { insertFormat: 'RowBinary', scratchParent: tmpdir() });
   await migrate(store);
   const rows = Array.from({ length: ROWS }, (_, i) => sampleRow(i));
   const table = 'netmon.connections';
   const candidates: Record<string, () => Promise<unknown>> = {
     JSONEachRow: () => client.insert({ table, values: rows, format: 'JSONEachRow' }),
-    JSONCompactEachRow: () =>
-      client.insert({
-        table,
-        columns: COLUMNS as [string, ...string[]],
-        values: rows.map((row) => COLUMNS.map((name) => row[name as keyof ConnectionRow])),
-        format: 'JSONCompactEachRow',
-      }),
     CSV: () =>
       client.insert({
         table,
@@ -95,17 +112,49 @@ async function main() {
         values: Readable.from([rows.map(csvLine).join('\n') + '\n'], { objectMode: false }),
         format: 'CSV',
       }),
+    // The store's own paths, dedup settings included.
+    'JSONCompactEachRow (store)': () => jsonStore.insert('connections', rows),
+    ...(shm === undefined ? {} : { 'RowBinary file, /dev/shm (store)': () => shm.insert('connections', rows) }),
+    [`RowBinary file, ${tmpdir()} (store)`]: () => disk.insert('connections', rows),
   };
   const fingerprint = `SELECT count() AS n, sum(cityHash64(${COLUMNS.join(', ')})) AS h FROM ${table}`;
-  // Twice round, so the first format does not carry the engine's warm-up alone.
-  for (const [format, insert] of [...Object.entries(candidates), ...Object.entries(candidates)]) {
-    await store.command(`TRUNCATE TABLE ${table}`);
-    const started = performance.now();
-    await insert();
-    const ms = performance.now() - started;
-    const [stored] = await store.query<{ n: string; h: string }>(fingerprint);
-    console.log(`${format.padEnd(20)} ${ms.toFixed(0).padStart(6)} ms  rows=${stored.n} hash=${stored.h}`);
+  const results = new Map<string, { cpu: number[]; wall: number[]; hashes: Set<string> }>();
+  const names = Object.keys(candidates);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternating the order, so no format always runs first (the engine's warm-up) or last.
+    for (const format of round % 2 === 0 ? names : [...names].reverse()) {
+      await store.command(`TRUNCATE TABLE ${table}`);
+      const cpu0 = cpuMs();
+      const started = performance.now();
+      await candidates[format]();
+      const wall = performance.now() - started;
+      const cpu = cpuMs() - cpu0;
+      const [stored] = await store.query<{ n: string; h: string }>(fingerprint);
+      const r = results.get(format) ?? { cpu: [], wall: [], hashes: new Set<string>() };
+      r.cpu.push(cpu);
+      r.wall.push(wall);
+      r.hashes.add(`${stored.n}/${stored.h}`);
+      results.set(format, r);
+      console.log(
+        `round ${round + 1} ${format.padEnd(34)} cpu ${cpu.toFixed(0).padStart(6)} ms  wall ${wall.toFixed(0).padStart(6)} ms  rows=${stored.n} hash=${stored.h}`
+      );
+    }
   }
+  console.log(`\nmedians of ${ROUNDS} rounds, ${ROWS.toLocaleString('en-US')} rows:`);
+  const allHashes = new Set([...results.values()].flatMap((r) => [...r.hashes]));
+  for (const [format, r] of results) {
+    const cpu = median(r.cpu);
+    console.log(
+      `${format.padEnd(34)} cpu ${cpu.toFixed(0).padStart(6)} ms (${((cpu * 1000) / ROWS).toFixed(2)} µs/row, ` +
+        `${Math.round(ROWS / (cpu / 1000)).toLocaleString('en-US')} rows/s per core)  wall ${median(r.wall).toFixed(0).padStart(6)} ms`
+    );
+  }
+  console.log(
+    allHashes.size === 1 ? 'every format stored the same data' : `DIFFERENT DATA: ${[...allHashes].join(' ')}`
+  );
+  await disk.close();
+  await shm?.close();
+  await jsonStore.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
