@@ -38,6 +38,8 @@ const inputs: BenchInputs = {
     naiveRows: 1000,
     rounds: 3,
     rowsPerSecondPerCore: 40_000,
+    jsonRowsPerSecondPerCore: 25_000,
+    rowBinaryOverJson: 1.62,
     naiveRowsPerSecondPerCore: 40,
     speedup: 1000,
     rowsPerSecond: 20_000,
@@ -77,6 +79,8 @@ describe('benchmarksJson', () => {
     assert.equal(b.capture.lost_events, 0);
     assert.equal(b.ingest.rows_per_s_per_core, 40_000);
     assert.equal(b.ingest.naive_rows_per_s_per_core, 40);
+    assert.equal(b.ingest.json_rows_per_s_per_core, 25_000);
+    assert.equal(b.ingest.rowbinary_over_json, 1.62);
     assert.equal(b.storage.bytes_per_row, 29.5);
     assert.equal(b.storage.rollups?.connections_1m.bytes_per_source_row, 18);
     assert.equal(b.query.raw_rows, 1_000_000);
@@ -128,6 +132,10 @@ describe('renderSummary', () => {
     assert.match(text, /\| `capture\.throughput_ratio` \| 0\.967 \| >= 0\.95 \| met \|/);
     assert.match(text, /\| `ingest\.rows_per_s_per_core` \| 40,000 \| >= 250,000 \| \*\*not met\*\* \|/);
     assert.match(text, /\| `storage\.rollups\.connections_1m` \| 30 B per rollup row \| 18 B per source row \|/);
+    assert.match(
+      text,
+      /\| `ingest\.json_rows_per_s_per_core` \(the same batches as JSONCompactEachRow\) \| 25,000 \| RowBinary is 1\.62x \|/
+    );
   });
 
   it('names the run: command, mode, machine and sizes', () => {

@@ -121,8 +121,12 @@ export interface CaptureSection {
 
 export interface IngestSection {
   readonly error?: string;
+  /** RowWriter batches as the embedded store sends them (RowBinary). */
   readonly rows_per_s_per_core: number | null;
   readonly naive_rows_per_s_per_core: number | null;
+  /** The same batches as JSONCompactEachRow, the store's format before RowBinary; absent from older runs. */
+  readonly json_rows_per_s_per_core?: number;
+  readonly rowbinary_over_json?: number;
   readonly batched_over_naive?: number;
   readonly rows_per_s_wall?: number;
   readonly rows?: number;
@@ -173,6 +177,8 @@ function ingestSection(i: BenchInputs['ingest']): IngestSection {
   return {
     rows_per_s_per_core: i.rowsPerSecondPerCore,
     naive_rows_per_s_per_core: i.naiveRowsPerSecondPerCore,
+    json_rows_per_s_per_core: i.jsonRowsPerSecondPerCore,
+    rowbinary_over_json: i.rowBinaryOverJson,
     batched_over_naive: i.speedup,
     rows_per_s_wall: i.rowsPerSecond,
     rows: i.rows,
@@ -276,6 +282,11 @@ export function renderSummary(b: BenchmarksJson): string {
   const s = b.storage;
   const q = b.query;
   const side: string[] = [];
+  if (i.json_rows_per_s_per_core !== undefined) {
+    side.push(
+      `| \`ingest.json_rows_per_s_per_core\` (the same batches as JSONCompactEachRow) | ${num(i.json_rows_per_s_per_core)} | RowBinary is ${num(i.rowbinary_over_json)}x |`
+    );
+  }
   if (i.naive_rows_per_s_per_core !== null) {
     side.push(
       `| \`ingest.naive_rows_per_s_per_core\` (one INSERT per row, JSONEachRow) | ${num(i.naive_rows_per_s_per_core)} | batched is ${num(i.batched_over_naive)}x |`

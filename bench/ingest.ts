@@ -2,8 +2,10 @@
  * How fast do agent records get into the embedded store, per core? Realistic connection rows (the
  * synthetic fleet generator's, in time order) go through the agent's own RowWriter into a fresh
  * chDB store, in 50,000-row batches with dedup tokens, rollup views included, exactly as `netmon up`
- * writes them. Side by side, in the same run and on the same rows, the naive path: one INSERT per
- * row, the row as JSONEachRow text (JSON.stringify). Rounds alternate the two paths' order.
+ * writes them (RowBinary files, src/store/clientStore.ts). Side by side, in the same run and on the
+ * same rows: the same RowWriter batches sent as JSONCompactEachRow (the store's format before
+ * RowBinary, and still a server's), and the naive path: one INSERT per row, the row as JSONEachRow
+ * text (JSON.stringify). Rounds rotate the three paths' order.
  *
  * Each measurement is its own process with its own data dir; its CPU is user + system of the whole
  * process from /proc/self/stat (node's main thread, V8's helpers and chDB's threads), from the
@@ -22,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { RowWriter } from '../src/agent/writer/rowWriter';
 import { DATABASE, tables, type ConnectionRow } from '../src/shared/schema';
 import { migrate } from '../src/store/migrate';
+import type { InsertFormat } from '../src/store/clientStore';
 import { openStore } from '../src/store/openStore';
 import type { Store } from '../src/store/store';
 import { median } from './captureReport';
@@ -38,7 +41,9 @@ const SPAN_MS = 10 * 60_000;
 const MERGE_WAIT_MS = 60_000;
 const SCRIPT = __filename;
 
-type IngestPath = 'batched' | 'naive';
+/** 'batched': RowWriter into the store as openStore makes it (RowBinary); 'json': the same, as JSONCompactEachRow. */
+type IngestPath = 'batched' | 'json' | 'naive';
+const PATHS: readonly IngestPath[] = ['batched', 'json', 'naive'];
 
 export interface Measurement {
   readonly path: IngestPath;
@@ -61,9 +66,9 @@ function positive(name: string, text: string | undefined): number {
   return n;
 }
 
-async function withFreshStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+async function withFreshStore<T>(work: (store: Store) => Promise<T>, insertFormat?: InsertFormat): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'netmon-bench-ingest-'));
-  const store = await openStore({ dataDir: dir });
+  const store = await openStore({ dataDir: dir, insertFormat });
   try {
     await migrate(store);
     return await work(store);
@@ -106,7 +111,7 @@ function threadDelta(before: Record<string, number>, after: Record<string, numbe
 }
 
 async function insertAll(store: Store, path: IngestPath, rows: readonly ConnectionRow[]): Promise<void> {
-  if (path === 'batched') {
+  if (path === 'batched' || path === 'json') {
     const writer = new RowWriter({ store, node: 'bench-node' });
     writer.write('connections', rows);
     await writer.flush();
@@ -125,6 +130,7 @@ async function insertAll(store: Store, path: IngestPath, rows: readonly Connecti
 /** Child: one measurement of one path on a fresh store. */
 async function measure(path: IngestPath, file: string, limit: number): Promise<Measurement> {
   const rows = readRows(file, limit);
+  const format: InsertFormat | undefined = path === 'json' ? 'JSONCompactEachRow' : undefined;
   return withFreshStore(async (store) => {
     const before = cpuMsByThread([process.pid]);
     const start = performance.now();
@@ -146,14 +152,19 @@ async function measure(path: IngestPath, file: string, limit: number): Promise<M
       rowsPerSecond: Math.round(rows.length / (wallMs / 1000)),
       rowsPerSecondPerCore: Math.round(rows.length / (cpuMs / 1000)),
     };
-  });
+  }, format);
 }
 
 export interface IngestResult {
   readonly rows: number;
   readonly naiveRows: number;
   readonly rounds: number;
+  /** The default path: RowWriter batches as RowBinary. */
   readonly rowsPerSecondPerCore: number;
+  /** RowWriter batches as JSONCompactEachRow, measured in the same rounds. */
+  readonly jsonRowsPerSecondPerCore: number;
+  /** Median over rounds of RowBinary ÷ JSON within the round. */
+  readonly rowBinaryOverJson: number;
   readonly naiveRowsPerSecondPerCore: number;
   /** Batched over naive, medians. */
   readonly speedup: number;
@@ -184,8 +195,8 @@ async function main(): Promise<void> {
   }
   if (values.measure !== undefined) {
     const path = values.measure as IngestPath;
-    if (path !== 'batched' && path !== 'naive') {
-      throw new Error(`--measure ${JSON.stringify(path)}: expected batched or naive`);
+    if (!PATHS.includes(path)) {
+      throw new Error(`--measure ${JSON.stringify(path)}: expected ${PATHS.join(', ')}`);
     }
     process.stdout.write(JSON.stringify(await measure(path, values['rows-file'] ?? '', rows)));
     return;
@@ -199,9 +210,10 @@ async function main(): Promise<void> {
     log(`generating ${rows.toLocaleString('en-US')} connection rows`);
     await runChildJson(SCRIPT, ['--prepare', file, '--rows', String(rows)]);
     for (let i = 0; i < rounds; i++) {
-      const order: IngestPath[] = i % 2 === 0 ? ['batched', 'naive'] : ['naive', 'batched'];
+      // Rotated, so each path runs first, second and last as often.
+      const order = PATHS.map((_, k) => PATHS[(i + k) % PATHS.length]);
       for (const path of order) {
-        const limit = path === 'batched' ? rows : naiveRows;
+        const limit = path === 'naive' ? naiveRows : rows;
         const m = await runChildJson<Measurement>(SCRIPT, [
           '--measure',
           path,
@@ -223,12 +235,18 @@ async function main(): Promise<void> {
   const of = (path: IngestPath, f: (m: Measurement) => number) =>
     median(measurements.filter((m) => m.path === path).map(f));
   const perCore = of('batched', (m) => m.rowsPerSecondPerCore);
+  const jsonPerCore = of('json', (m) => m.rowsPerSecondPerCore);
   const naivePerCore = of('naive', (m) => m.rowsPerSecondPerCore);
+  // Paired within a round, so a busy stretch of the shared machine moves both sides of a ratio.
+  const perRound = (path: IngestPath) => measurements.filter((m) => m.path === path);
+  const ratios = perRound('batched').map((m, k) => m.rowsPerSecondPerCore / perRound('json')[k].rowsPerSecondPerCore);
   const result: IngestResult = {
     rows,
     naiveRows,
     rounds,
     rowsPerSecondPerCore: perCore,
+    jsonRowsPerSecondPerCore: jsonPerCore,
+    rowBinaryOverJson: Math.round(median(ratios) * 100) / 100,
     naiveRowsPerSecondPerCore: naivePerCore,
     speedup: Math.round((perCore / naivePerCore) * 10) / 10,
     rowsPerSecond: of('batched', (m) => m.rowsPerSecond),
@@ -238,7 +256,8 @@ async function main(): Promise<void> {
   };
   const summary =
     `ingest (medians of ${rounds}): RowWriter batches ${perCore.toLocaleString('en-US')} rows/s per core ` +
-    `(${result.rowsPerSecond.toLocaleString('en-US')} rows/s wall), naive row-by-row ${naivePerCore.toLocaleString('en-US')} ` +
+    `(${result.rowsPerSecond.toLocaleString('en-US')} rows/s wall), the same as JSONCompactEachRow ` +
+    `${jsonPerCore.toLocaleString('en-US')} (RowBinary ${result.rowBinaryOverJson}x), naive row-by-row ${naivePerCore.toLocaleString('en-US')} ` +
     `rows/s per core: ${result.speedup}x; target >= ${INGEST_TARGET_ROWS_PER_S_PER_CORE.toLocaleString('en-US')}: ` +
     `${result.met ? 'met' : 'NOT met'}\n`;
   if (values.json) {
