@@ -17,6 +17,10 @@
  *   node --import tsx bench/capture.ts [--rounds N] [--seconds T] [--concurrency C] [--sink clickhouse|vector]
  *     [--quick] [--json]
  *
+ * NETMON_AGENT_NODE_ARGS (space-separated) go to the agent's node, e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" for a CPU profile of the agent itself (node refuses --cpu-prof in
+ * NODE_OPTIONS).
+ *
  * Writes bench/results/capture.json, or with --json prints the JSON on stdout (the table goes to
  * stderr). Needs root and bpftrace, like `netmon up`.
  */

@@ -32,7 +32,9 @@ export function startNetmon(
   ready: (line: string) => boolean,
   timeoutMs: number
 ): Promise<RunningNetmon> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Profiling flags for the agent's node (bench/capture.ts); node refuses --cpu-prof in NODE_OPTIONS.
+  const nodeArgs = process.env.NETMON_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
   const running: RunningNetmon = {
