@@ -7,8 +7,9 @@
  * leading zeros in an IPv4 part (`010.0.0.1`, which some parsers read as octal), an empty string.
  */
 
+import { parseIp } from '../agent/metadata/ipAddress';
+
 const DOT = 46;
-const COLON = 58;
 
 /** Writes the address at `offset`; false when the text is not an address (the bytes are then unspecified). */
 export function writeIpv6(text: string, out: Uint8Array, offset: number): boolean {
@@ -57,96 +58,19 @@ function writeIpv4(text: string, start: number, end: number, out: Uint8Array, at
   return true;
 }
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) {
-    return c - 48;
-  }
-  const lower = c | 0x20;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
-}
-
 /**
- * Groups before and after the one `::` are collected separately, then the gap between them is
- * zero-filled. A dotted tail counts as two groups and must end the text.
+ * The rare IPv6 text goes through the agent's one IP parser (node's own validation) rather than a
+ * second one here; a zone is refused first, since that parser drops it and ClickHouse does not.
  */
 function writeIpv6Text(text: string, out: Uint8Array, offset: number): boolean {
-  const groups: number[] = [];
-  let gapAt = -1;
-  let i = 0;
-  const n = text.length;
-  if (text.startsWith('::')) {
-    gapAt = 0;
-    i = 2;
-    if (n === 2) {
-      out.fill(0, offset, offset + 16);
-      return true;
-    }
-  } else if (text.charCodeAt(0) === COLON) {
+  const bits = text.includes('%') ? undefined : parseIp(text);
+  if (bits === undefined) {
     return false;
   }
-  while (i < n) {
-    let value = 0;
-    let digits = 0;
-    let j = i;
-    for (; j < n; j++) {
-      const h = hexValue(text.charCodeAt(j));
-      if (h < 0) {
-        break;
-      }
-      value = value * 16 + h;
-      digits++;
-    }
-    if (j < n && text.charCodeAt(j) === DOT) {
-      // The dotted tail: the rest of the text is an IPv4 address, the last 32 bits.
-      if (groups.length > 6) {
-        return false;
-      }
-      const tail = new Uint8Array(4);
-      if (!writeIpv4(text, i, n, tail, 0)) {
-        return false;
-      }
-      groups.push((tail[0] << 8) | tail[1], (tail[2] << 8) | tail[3]);
-      i = n;
-      break;
-    }
-    if (digits === 0 || digits > 4) {
-      return false;
-    }
-    groups.push(value);
-    if (j === n) {
-      i = n;
-      break;
-    }
-    if (text.charCodeAt(j) !== COLON) {
-      return false;
-    }
-    if (j + 1 < n && text.charCodeAt(j + 1) === COLON) {
-      if (gapAt !== -1) {
-        return false;
-      }
-      gapAt = groups.length;
-      i = j + 2;
-      if (i === n) {
-        break;
-      }
-    } else if (j + 1 === n) {
-      return false; // a trailing single colon
-    } else {
-      i = j + 1;
-    }
-  }
-  if (gapAt === -1 ? groups.length !== 8 : groups.length > 7) {
-    return false;
-  }
-  const zeros = 8 - groups.length;
-  out.fill(0, offset, offset + 16);
-  for (let g = 0, k = 0; g < 8; g++) {
-    if (gapAt !== -1 && g >= gapAt && g < gapAt + zeros) {
-      continue;
-    }
-    const value = groups[k++];
-    out[offset + g * 2] = value >> 8;
-    out[offset + g * 2 + 1] = value & 0xff;
+  let rest = bits;
+  for (let i = 15; i >= 0; i--) {
+    out[offset + i] = Number(rest & 0xffn);
+    rest >>= 8n;
   }
   return true;
 }

@@ -19,7 +19,7 @@ import {
 import { storeFromClient } from './clientStore';
 import { migrate } from './migrate';
 import { encoderForColumns } from './rowBinary';
-import { connectionRow, dnsQueryRow } from './sampleRows';
+import { agentHealthRow, connectionRow, containerMetadataRow, dnsQueryRow } from './sampleRows';
 import type { Store } from './store';
 import { truncateAll } from './testStore';
 
@@ -52,54 +52,11 @@ after(async () => {
 const NOW = Date.now() - 10 * 60_000;
 
 function metadataRow(overrides: Partial<ContainerMetadataRow> = {}): ContainerMetadataRow {
-  return {
-    timestamp: NOW,
-    network: 'vpc-1',
-    project: 'p',
-    region: 'eu-west1',
-    zone: 'eu-west1-b',
-    cluster: 'prod',
-    cluster_role: 'prod',
-    environment: 'production',
-    namespace: 'shop',
-    node: 'node-a',
-    deployment: 'web',
-    pod_id: 'sandbox-1',
-    pod: 'web-1',
-    container_id: 'd'.repeat(64),
-    container: 'app',
-    hostname: 'web-1',
-    ip: '10.0.0.1',
-    host_network: false,
-    pod_uid: '6f1c5b0e-0000-4000-8000-000000000001',
-    ...overrides,
-  };
+  return containerMetadataRow({ timestamp: NOW, ...overrides });
 }
 
 function healthRow(overrides: Partial<AgentHealthRow> = {}): AgentHealthRow {
-  return {
-    ts: NOW,
-    node: 'node-a',
-    agent_version: '0.1.0',
-    interval_ms: 10_000,
-    probes_attached: 9,
-    probes_expected: 10,
-    events_read: 123_456,
-    lost_events: 0,
-    malformed_lines: 0,
-    map_full_errors: 0,
-    bpftrace_restarts: 0,
-    records_spooled: 10,
-    records_sent: 9,
-    records_dropped: 1,
-    spool_bytes: 4096,
-    cpu_ms: 250,
-    rss_bytes: 2 ** 33,
-    gap_start: 0,
-    gap_end: 0,
-    gap_reason: '',
-    ...overrides,
-  };
+  return agentHealthRow({ ts: NOW, ...overrides });
 }
 
 /** Edge cases first, then enough ordinary variety for the rollups to group. */

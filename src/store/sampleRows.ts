@@ -1,4 +1,4 @@
-import type { ConnectionRow, DnsQueryRow } from '../shared/schema';
+import type { AgentHealthRow, ConnectionRow, ContainerMetadataRow, DnsQueryRow } from '../shared/schema';
 
 /**
  * Rows for integration tests: every column set, so a test only states what it is about. Times
@@ -72,6 +72,57 @@ export function dnsQueryRow(overrides: Partial<DnsQueryRow> = {}): DnsQueryRow {
     latency_us: 0,
     retries: 0,
     answers: [],
+    ...overrides,
+  };
+}
+
+export function containerMetadataRow(overrides: Partial<ContainerMetadataRow> = {}): ContainerMetadataRow {
+  return {
+    timestamp: Date.now() - 5 * 60_000,
+    network: 'vpc-1',
+    project: 'p',
+    region: 'eu-west1',
+    zone: 'eu-west1-b',
+    cluster: 'prod',
+    cluster_role: 'prod',
+    environment: 'production',
+    namespace: 'shop',
+    node: 'node-a',
+    deployment: 'web',
+    pod_id: 'sandbox-1',
+    pod: 'web-1',
+    container_id: 'd'.repeat(64),
+    container: 'app',
+    hostname: 'web-1',
+    ip: '10.0.0.1',
+    host_network: false,
+    pod_uid: '6f1c5b0e-0000-4000-8000-000000000001',
+    ...overrides,
+  };
+}
+
+export function agentHealthRow(overrides: Partial<AgentHealthRow> = {}): AgentHealthRow {
+  return {
+    ts: Date.now() - 5 * 60_000,
+    node: 'node-a',
+    agent_version: '0.1.0',
+    interval_ms: 10_000,
+    probes_attached: 9,
+    probes_expected: 10,
+    events_read: 123_456,
+    lost_events: 0,
+    malformed_lines: 0,
+    map_full_errors: 0,
+    bpftrace_restarts: 0,
+    records_spooled: 10,
+    records_sent: 9,
+    records_dropped: 1,
+    spool_bytes: 4096,
+    cpu_ms: 250,
+    rss_bytes: 2 ** 33,
+    gap_start: 0,
+    gap_end: 0,
+    gap_reason: '',
     ...overrides,
   };
 }

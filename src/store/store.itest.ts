@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { DATABASE, INGEST_TABLES, tables, type IngestRows, type IngestTable } from '../shared/schema';
 import { migrate } from './migrate';
 import { openStore } from './openStore';
-import { connectionRow, dnsQueryRow } from './sampleRows';
+import { agentHealthRow, connectionRow, containerMetadataRow, dnsQueryRow } from './sampleRows';
 import type { Store } from './store';
 import { StoreError } from './storeError';
 import { openTestStore, truncateAll } from './testStore';
@@ -103,49 +103,17 @@ function roundTripRows(): { [T in IngestTable]: IngestRows[T] } {
       local_container_id: 'c'.repeat(64),
     }),
     dns_queries: dnsQueryRow({ ts, qname: "it's.example", answers: ['10.0.0.2', 'a "quoted"\tname'], query_id: 65535 }),
-    container_metadata: {
-      timestamp: ts,
-      network: 'vpc-1',
-      project: 'p',
-      region: 'eu-west1',
-      zone: 'eu-west1-b',
-      cluster: 'prod',
-      cluster_role: 'prod',
-      environment: 'production',
-      namespace: 'shop',
-      node: 'node-a',
-      deployment: 'web',
-      pod_id: 'sandbox-1',
-      pod: 'web-1',
-      container_id: 'd'.repeat(64),
-      container: 'app',
-      hostname: 'web-1',
-      ip: '10.0.0.1',
-      host_network: true,
-      pod_uid: '6f1c5b0e-0000-4000-8000-000000000001',
-    },
-    agent_health: {
+    container_metadata: containerMetadataRow({ timestamp: ts, host_network: true }),
+    agent_health: agentHealthRow({
       ts,
-      node: 'node-a',
-      agent_version: '0.1.0',
-      interval_ms: 10_000,
-      probes_attached: 9,
-      probes_expected: 10,
-      events_read: 123_456,
       lost_events: 1,
       malformed_lines: 2,
       map_full_errors: 3,
       bpftrace_restarts: 1,
-      records_spooled: 10,
-      records_sent: 9,
-      records_dropped: 1,
-      spool_bytes: 4096,
-      cpu_ms: 250,
-      rss_bytes: 2 ** 33,
       gap_start: ts - 5000,
       gap_end: ts - 1000,
       gap_reason: 'bpftrace exited: signal 9',
-    },
+    }),
   };
 }
 
