@@ -4,6 +4,11 @@
 
 OUT_DIR holds bpftrace.jsonl (bpftrace -f json output) and truth.jsonl (traffic.py). Only sockets in
 the two lab namespaces are considered: bpftrace sees the whole host.
+
+Output format 3: a TCP close or failed connect is an entry of the @closed0/@closed1 map line that
+the next 1 s tick prints, keyed "<sk>,<start>"; a close/fail value line only when that map was full,
+after the helper_error (map_update_elem, -7) of the refused insert. Both count as the connection's
+one close record.
 """
 
 import argparse
@@ -19,6 +24,8 @@ CLOSE_FIELDS = OPEN_FIELDS + ['tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets'
 TCP_FLUSH_FIELDS = ['start', 'tx_bytes', 'rx_bytes', 'tx_packets', 'rx_packets', 'retransmits', 'rtt_us']
 UDP_ID_FIELDS = ['laddr', 'lport', 'raddr', 'rport', 'cgroup', 'netns', 'comm']
 NEW_FIELDS = OPEN_FIELDS[3:]
+FORMAT_VERSION = 3
+MAP_FULL = -7  # E2BIG: the retcode of a map_update_elem into a full map
 
 failures = []
 
@@ -38,33 +45,56 @@ def pairs(values):
 
 
 def parse_output(path):
-    """Returns events by kind ("new": @new0/@new1 entries), TCP flush snapshots per (sk, start),
-    UDP totals and line counts."""
+    """Returns events by kind ("new": @new0/@new1 entries; "close"/"fail" from @closed0/@closed1
+    entries and from fallback value lines, told apart by 'via'), TCP flush snapshots per
+    (sk, start), UDP totals, line counts and the order of what matters to format 3 (see
+    check_format)."""
     events = defaultdict(list)
     tcp_flushes = defaultdict(list)
     udp_ids = {}
     udp = defaultdict(Counter)
     kinds = Counter()
+    # In output order: ('closed', [entries]) per @closed map line, ('flush', ts),
+    # ('error', helper_error message), ('fallback', close/fail event from a value line).
+    sequence = []
     with open(path) as f:
-        for line in f:
+        for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             msg = json.loads(line)  # a line that does not parse is a failure in itself
             kinds[msg['type']] += 1
             data = msg.get('data')
-            if msg['type'] == 'value':
+            if msg['type'] == 'helper_error':
+                sequence.append(('error', msg))
+            elif msg['type'] == 'value':
                 fields = CLOSE_FIELDS if data[0] in ('close', 'fail') else OPEN_FIELDS
                 if data[0] in ('seen', 'close', 'fail'):
                     assert len(data) == len(fields), f'{data[0]} line has {len(data)} fields: {line}'
-                    events[data[0]].append(dict(zip(fields, data)))
+                    event = dict(zip(fields, data), via=f'line {n}')
+                    events[data[0]].append(event)
+                    if data[0] != 'seen':
+                        sequence.append(('fallback', event))
                 else:
                     events[data[0]].append(data)
+                    if data[0] == 'flush':
+                        sequence.append(('flush', data[1]))
             elif msg['type'] == 'map' and '@tcp' in data:
                 for sk, values in data['@tcp'].items():
                     snap = dict(zip(TCP_FLUSH_FIELDS, values))
                     tcp_flushes[(int(sk), snap['start'])].append(snap)
             elif msg['type'] == 'map':
                 (name, entries), = data.items()
+                if name in ('@closed0', '@closed1'):
+                    closed = []
+                    for key, values in entries.items():
+                        kind = values[0]
+                        assert kind in ('close', 'fail'), f'{name} entry {key} is a {kind!r}: {line}'
+                        assert len(values) == len(CLOSE_FIELDS), \
+                            f'{name} entry {key} has {len(values)} fields: {line}'
+                        event = dict(zip(CLOSE_FIELDS, values), via=f'{name} line {n}', key=key)
+                        events[kind].append(event)
+                        closed.append(event)
+                    sequence.append(('closed', closed))
                 if name in ('@new0', '@new1'):
                     for sk, values in entries.items():
                         events['new'].append(dict(sk=int(sk), **dict(zip(NEW_FIELDS, values))))
@@ -78,7 +108,57 @@ def parse_output(path):
                     way = 'tx' if probe.endswith('send_length') else 'rx'
                     udp[f'{sk},{pid}'][f'{way}_bytes'] += st['total']
                     udp[f'{sk},{pid}'][f'{way}_datagrams'] += st['count']
-    return events, tcp_flushes, udp_ids, udp, kinds
+    return events, tcp_flushes, udp_ids, udp, kinds, sequence
+
+
+def check_format(events, sequence, interval_s):
+    """What format 3 promises beyond the values: the @closed entries are keyed by their own
+    (sk, start) and printed by the first tick after the close (the next flush line follows the
+    map line, interval 1) or, when the close raced the tick's switch of generation, the one
+    after; a close/fail value line only for an insert a full map refused."""
+    print('Format 3 (close records in @closed0/@closed1, value lines only for a full map):')
+    hellos = events['hello']
+    check(len(hellos) == 1 and hellos[0][1] == FORMAT_VERSION,
+          f'one hello line, format version {FORMAT_VERSION}: {hellos}')
+    entries = [e for kind, x in sequence if kind == 'closed' for e in x]
+    bad_keys = [e['key'] for e in entries if e['key'] != f"{e['sk']},{e['start']}"]
+    check(bool(entries) and not bad_keys, f'{len(entries)} @closed entries, each keyed "<sk>,<start>" of its '
+          f'own tuple' + (f'; not: {bad_keys}' if bad_keys else ''))
+    delays, late = [], []
+    for i, (kind, x) in enumerate(sequence):
+        if kind != 'closed':
+            continue
+        next_flush = next((ts for k, ts in sequence[i + 1:] if k == 'flush'), None)
+        for e in x:
+            delay = None if next_flush is None else next_flush - e['ts']
+            delays.append(delay)
+            if delay is None or not 0 < delay <= (interval_s + 1) * 1e9 + 2e8:
+                late.append((e['sk'], e['start'], delay))
+    check(not late, f'every @closed entry printed within {interval_s + 1} s of its close (by the next '
+          f'flush line; longest {max((d for d in delays if d is not None), default=0) / 1e6:.0f} ms)'
+          + (f'; not: {late}' if late else ''))
+    # Each fallback line follows the helper_error of its own refused insert (same program, same
+    # CPU, so in order); every map-full error must be spent on one. Any other helper_error
+    # (a -7 left over is a full @conn, @tcp, @new or UDP map) fails.
+    unpaired_errors, orphans, others, fallbacks = [], [], [], 0
+    for kind, x in sequence:
+        if kind == 'error':
+            if x.get('helper') == 'map_update_elem' and x.get('retcode') == MAP_FULL:
+                unpaired_errors.append(x)
+            else:
+                others.append(x)
+        elif kind == 'fallback':
+            fallbacks += 1
+            if unpaired_errors:
+                unpaired_errors.pop(0)
+            else:
+                orphans.append(x['via'])
+    check(not orphans, f'{fallbacks} close/fail value line(s), each after a map-full helper_error'
+          + (f'; without one (a stored record printed twice?): {orphans}' if orphans else ''))
+    check(not unpaired_errors and not others,
+          'no helper_error but the map-full errors of those fallback lines'
+          + (f'; unmatched map-full: {unpaired_errors}' if unpaired_errors else '')
+          + (f'; others: {others}' if others else ''))
 
 
 def main():
@@ -91,7 +171,7 @@ def main():
     kernel_retrans = {side: int(n) for side, n in pairs(args.retrans).items()}
     side_of = {inode: side for side, inode in netns.items()}
 
-    events, tcp_flushes, udp_ids, udp, kinds = parse_output(f'{args.out}/bpftrace.jsonl')
+    events, tcp_flushes, udp_ids, udp, kinds, sequence = parse_output(f'{args.out}/bpftrace.jsonl')
     truth = [json.loads(line) for line in open(f'{args.out}/truth.jsonl')]
     ours = lambda e: e['netns'] in side_of  # noqa: E731
     closes = [e for e in events['close'] + events['fail'] if ours(e)]
@@ -113,11 +193,12 @@ def main():
         scenario = 'before-start' if is_early else t.get('scenario', '')
         label = f"{side} {scenario} {t['laddr']}:{t['lport']}->{t['raddr']}:{t['rport']}"
         if len(match) != 1:
-            check(False, f'{label}: expected one close/fail line, found {len(match)}')
+            check(False, f'{label}: expected one close/fail record (@closed entry or fallback line), '
+                  f"found {len(match)}" + (f" ({', '.join(c['via'] for c in match)})" if match else ''))
             continue
         c = match[0]
         ident = (c['sk'], c['start'])
-        check(c['event'] == want_event, f"{label}: event {c['event']} (want {want_event})")
+        check(c['event'] == want_event, f"{label}: event {c['event']!r} (want {want_event!r}), {c['via']}")
         direction = 'unknown' if is_early else 'outbound' if side == 'client' else 'inbound'
         check(c['direction'] == direction, f"{label}: direction {c['direction']}")
         owner = owners.get(ident) or [0] * 5 + ['']
@@ -143,14 +224,14 @@ def main():
                   f"{label}: tx_bytes {c['tx_bytes']} (truth {t['tx_bytes']} + SYN {syn}), "
                   f"rx_bytes {c['rx_bytes']} (truth {t['rx_bytes']})")
         else:
-            # Announced at a flush only if still open then; else its close line is its only line.
+            # Announced at a flush only if still open then; else its close record is all there is.
             snaps = tcp_flushes.get(ident, [])
             if snaps:
                 new = news.get(ident, {})
                 same = all(new.get(k) == c[k] for k in ('direction', 'cgroup', 'netns', 'laddr', 'lport',
                                                          'raddr', 'rport'))
                 check(announced[ident] == 1 and same,
-                      f'{label}: announced once at a flush ({announced[ident]}), as its close line has it')
+                      f'{label}: announced once at a flush ({announced[ident]}), as its close record has it')
             else:
                 check(announced[ident] == 0, f'{label}: closed before any flush, no identity printed')
             for key in ('tx_bytes', 'rx_bytes'):
@@ -158,21 +239,21 @@ def main():
         if t['outcome'] == 'reset':
             way = 'sent' if side == 'client' else 'received'
             # An abortive close sends its RST after the CLOSE transition: the reset line then
-            # follows the close line, whose resets field only counts the earlier ones.
+            # follows the close, whose record's resets field only counts the earlier ones.
             check(resets[(c['sk'], c['start'], way)] == 1,
-                  f"{label}: one reset {way} line (close line resets={c['resets']})")
+                  f"{label}: one reset {way} line (close record resets={c['resets']})")
         snaps = tcp_flushes.get(ident, [])
         monotonic = all(a[k] <= b[k] for a, b in zip(snaps, snaps[1:]) for k in ('tx_bytes', 'rx_bytes'))
         bounded = all(s['tx_bytes'] <= c['tx_bytes'] and s['rx_bytes'] <= c['rx_bytes'] for s in snaps)
         check(monotonic and bounded, f'{label}: {len(snaps)} flush snapshots, running totals '
-              f'rise and stay <= the close line; retransmits {c["retransmits"]}, rtt {c["rtt_us"]} us')
+              f'rise and stay <= the close record; retransmits {c["retransmits"]}, rtt {c["rtt_us"]} us')
         if t.get('scenario') == 'paced-400KB':
             check(len(snaps) >= 3, f'{label}: a connection spanning several flushes shows in each')
 
     sane = all(v < 2**48 for snaps in tcp_flushes.values() for s in snaps for k, v in s.items() if k != 'start')
     check(sane, 'no flush counter is out of range (an unsigned underflow would be ~2^64)')
 
-    print('Retransmits (sum of close lines vs TcpRetransSegs in the namespace):')
+    print('Retransmits (sum of close records vs TcpRetransSegs in the namespace):')
     for side, inode in netns.items():
         ours_sum = sum(c['retransmits'] for c in closes if c['netns'] == inode)
         kernel = kernel_retrans[side]
@@ -204,7 +285,9 @@ def main():
     lines = sum(kinds.values())
     check(lines * 20 < packets + datagrams,
           f'{lines} lines ({dict(kinds)}) for {packets} TCP segments and {datagrams} UDP datagram events')
-    check(kinds['helper_error'] == 0 and kinds['lost_events'] == 0, 'no map-full errors, no lost events')
+    check(kinds['lost_events'] == 0, 'no lost events')
+    hello = events['hello'][0] if events['hello'] else [None, None, None, 1]
+    check_format(events, sequence, hello[3])
 
     print(f"\n{'FAILED: ' + str(len(failures)) + ' check(s)' if failures else 'all checks passed'}")
     sys.exit(1 if failures else 0)
