@@ -14,7 +14,7 @@ const RUNS: Array<{ target: FuzzTarget; count: number; reached: string[] }> = [
   {
     target: 'bpftrace-lines',
     count: 100_000,
-    reached: ['malformed', 'unknown', 'close', 'fail', 'seen', 'tcpSnapshot', 'flushed'],
+    reached: ['malformed', 'unknown', 'close', 'fail', 'tcpCloses', 'seen', 'tcpSnapshot', 'flushed'],
   },
   { target: 'dns-lines', count: 100_000, reached: ['malformed', 'unknown', 'pending', 'packet', 'hello'] },
   { target: 'inventory', count: 1_000, reached: ['ok', 'errors'] },

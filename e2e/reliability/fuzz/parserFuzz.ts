@@ -64,9 +64,22 @@ type Feed = (input: string) => string;
 const FIXTURES = join(__dirname, '..', '..', '..', 'src', 'agent');
 
 function bpftraceLines(): { feed: Feed; texts: HostileTextOptions } {
-  const seeds = readFileSync(join(FIXTURES, 'capture', 'fixtures', 'lab.bpftrace.jsonl'), 'utf8')
+  const recorded = readFileSync(join(FIXTURES, 'capture', 'fixtures', 'lab.bpftrace.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '');
+  // Closes come in @closed map lines; as lines only when that map is full, which the lab never
+  // fills. Both forms are seeds.
+  const closeLines = recorded.flatMap((l) => {
+    const closed = l.startsWith('{"type": "map", "data": {"@closed')
+      ? (JSON.parse(l) as { data: Record<string, Record<string, unknown[]>> })
+      : undefined;
+    return closed === undefined
+      ? []
+      : Object.values(closed.data)
+          .flatMap((m) => Object.values(m))
+          .map((tuple) => JSON.stringify({ type: 'value', data: tuple }));
+  });
+  const seeds = [...recorded, ...closeLines.slice(0, 20)];
   let mono = 5e12;
   const clock: CaptureClock = { nowMs: () => 1.7e12 + mono / 1e6, monotonicNs: () => mono };
   // The whole consumer, not the parser alone: its tracker takes whatever the parser let through.
@@ -92,6 +105,8 @@ function bpftraceLines(): { feed: Feed; texts: HostileTextOptions } {
         '"hist"',
         '"flushed"',
         '"close"',
+        '"fail"',
+        '"@closed0"',
         '"seen"',
       ],
     },

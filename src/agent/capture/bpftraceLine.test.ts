@@ -25,7 +25,7 @@ test('parse: every line bpftrace wrote in the lab has a known kind', () => {
 });
 
 const valid: Array<[string, string, BpftraceLine]> = [
-  ['hello', value('"hello",2,928890227347,1'), { kind: 'hello', version: 2, ts: 928890227347, intervalS: 1 }],
+  ['hello', value('"hello",3,928890227347,1'), { kind: 'hello', version: 3, ts: 928890227347, intervalS: 1 }],
   [
     '@new0: connections established since the last flush and still open',
     newMap(`"-131387204658240": [${IDENT}]`),
@@ -55,6 +55,7 @@ const valid: Array<[string, string, BpftraceLine]> = [
     {
       kind: 'tcpIdentities',
       skipped: 1,
+      firstReason: '@new1 direction: expected outbound or inbound, got "unknown"',
       entries: [
         {
           sk: -5,
@@ -173,6 +174,38 @@ test('parse: close and fail carry the final totals', () => {
   assert.deepEqual([e.rttUs, e.resets, e.errno], [26232, 1, 104]);
 });
 
+const closedMap = (name: string, entries: string) => `{"type": "map", "data": {"${name}": {${entries}}}}`;
+
+test('parse: @closed0 and @closed1 hold a second of close and fail events, each as its line', () => {
+  const fail = CLOSE.replace('"close"', '"fail"').replace(/,1,104$/, ',0,111');
+  const line = closedMap('@closed1', `"-131387204658240,1193772932223": [${CLOSE}], "-9,1193772932223": [${fail}]`);
+  const e = parseBpftraceLine(line);
+  assert.ok(e.kind === 'tcpCloses');
+  assert.equal(e.skipped, 0);
+  assert.deepEqual(e.entries[0], parseBpftraceLine(value(CLOSE)));
+  assert.deepEqual(e.entries[1], parseBpftraceLine(value(fail)));
+  assert.equal(e.entries[1].kind, 'fail');
+  assert.equal(e.entries[1].errno, 111);
+});
+
+test('parse: a bad @closed0 entry is skipped with its reason, the others kept', () => {
+  const e = parseBpftraceLine(
+    closedMap(
+      '@closed0',
+      `"1,2": [${CLOSE}], "3,4": [${CLOSE.replace('"close"', '"open"')}], "5,6": [${CLOSE.replace(',5001', '')}]`
+    )
+  );
+  assert.ok(e.kind === 'tcpCloses');
+  assert.deepEqual(
+    [e.entries.length, e.skipped, e.firstReason],
+    [1, 2, '@closed0 entry: expected a close or fail event, got "open"']
+  );
+  const empty = parseBpftraceLine(closedMap('@closed0', `"1,2": 7`));
+  assert.ok(empty.kind === 'tcpCloses');
+  assert.deepEqual([empty.entries, empty.skipped], [[], 1]);
+  assert.match(empty.firstReason ?? '', /@closed0 entry: expected 21 fields, got 7/);
+});
+
 const malformed: Array<[string, string, RegExp]> = [
   ['not JSON', '{"type": "value", "data": [', /not valid JSON/],
   ['truncated mid-line', fixture[2].slice(0, 60), /not valid JSON/],
@@ -195,7 +228,7 @@ const malformed: Array<[string, string, RegExp]> = [
   ['open lines are no longer printed', value(`"open",7,-8,${IDENT}`), /unknown event "open"/],
   ['comm too long', value(`"owner",5,-8,4,1,"${'x'.repeat(200)}"`), /owner comm/],
   ['nested garbage', value('["open"],{"a":[[[]]]}'), /expected 13 fields|unknown event/],
-  ['other format version', value('"hello",1,5,10'), /format version 1 is not supported; expected 2/],
+  ['other format version', value('"hello",2,5,10'), /format version 2 is not supported; expected 3/],
   ['map line with two maps', '{"type": "map", "data": {"@tcp": {}, "@x": {}}}', /exactly one map/],
   ['map data not an object', '{"type": "map", "data": [1]}', /map line data: expected an object/],
   ['value data not an array', '{"type": "value", "data": {"x": 1}}', /expected a non-empty array/],

@@ -82,6 +82,14 @@ export interface UdpStat {
   readonly bytes: number;
 }
 
+/** A map printed at a flush: the entries that parsed; the others counted, with the first one's reason. */
+export interface MapLine<K extends string, T> {
+  readonly kind: K;
+  readonly entries: T[];
+  readonly skipped: number;
+  readonly firstReason?: string;
+}
+
 export type BpftraceLine =
   | { readonly kind: 'hello'; readonly version: number; readonly ts: number; readonly intervalS: number }
   | (TcpOpenEvent & { readonly kind: 'seen' })
@@ -102,10 +110,12 @@ export type BpftraceLine =
     }
   | TcpCloseEvent
   | { readonly kind: 'flush'; readonly ts: number; readonly seq: number }
-  | { readonly kind: 'tcpSnapshot'; readonly entries: TcpSnapshotEntry[]; readonly skipped: number }
-  | { readonly kind: 'tcpIdentities'; readonly entries: TcpIdentity[]; readonly skipped: number }
-  | { readonly kind: 'udpIdentities'; readonly entries: UdpIdentity[]; readonly skipped: number }
-  | { readonly kind: 'udpStats'; readonly entries: UdpStat[]; readonly skipped: number }
+  | MapLine<'tcpSnapshot', TcpSnapshotEntry>
+  | MapLine<'tcpIdentities', TcpIdentity>
+  /** A second's @closed0/@closed1: the close and fail events, as on their lines. */
+  | MapLine<'tcpCloses', TcpCloseEvent>
+  | MapLine<'udpIdentities', UdpIdentity>
+  | MapLine<'udpStats', UdpStat>
   | {
       readonly kind: 'flushed';
       readonly ts: number;
@@ -123,7 +133,7 @@ export type BpftraceLine =
 
 export type BpftraceLineKind = BpftraceLine['kind'];
 
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /** errno of a failed map update: the map is full (E2BIG from a preallocated hash). */
 export const MAP_FULL_RETCODE = -7;
 
@@ -268,6 +278,8 @@ function direction(value: unknown, n: FieldNames, allowed: readonly TcpDirection
  * netns, laddr, lport, raddr, rport), and for close and fail the totals, rtt_us, resets and
  * errno. Built as one object: this runs for every connection.
  */
+function tcpEventLine(d: readonly unknown[], kind: 'seen'): BpftraceLine;
+function tcpEventLine(d: readonly unknown[], kind: 'close' | 'fail'): TcpCloseEvent;
 function tcpEventLine(d: readonly unknown[], kind: 'seen' | 'close' | 'fail'): BpftraceLine {
   const n = fieldNames(kind);
   const ts = timestamp(d[1], n.ts);
@@ -304,6 +316,19 @@ function tcpEventLine(d: readonly unknown[], kind: 'seen' | 'close' | 'fail'): B
     resets: counter(d[OPEN_FIELDS + 6], n.resets),
     errno: int(d[OPEN_FIELDS + 7], n.errno, 0, 4095),
   };
+}
+
+/**
+ * An @closed0/@closed1 entry: its value is a close or fail line's tuple; its key ("<sk>,<start>")
+ * repeats two of the value's fields, so only the value is read.
+ */
+function closedEntry(value: unknown, name: string): TcpCloseEvent {
+  const v = tuple(value, CLOSE_FIELDS, `${name} entry`);
+  const kind = v[0];
+  if (kind !== 'close' && kind !== 'fail') {
+    reject(`${name} entry: expected a close or fail event, got ${describe(kind)}`);
+  }
+  return tcpEventLine(v, kind);
 }
 
 /** An @new0/@new1 entry: sk is its key, the identity fields its value. */
@@ -394,9 +419,10 @@ function valueLine(data: unknown): BpftraceLine {
 function entries<T>(
   map: Record<string, unknown>,
   parse: (key: string, value: unknown) => T
-): { entries: T[]; skipped: number } {
+): { entries: T[]; skipped: number; firstReason?: string } {
   const out: T[] = [];
   let skipped = 0;
+  let firstReason: string | undefined;
   for (const [key, value] of Object.entries(map)) {
     try {
       out.push(parse(key, value));
@@ -405,9 +431,10 @@ function entries<T>(
         throw e;
       }
       skipped++;
+      firstReason ??= e.message;
     }
   }
-  return { entries: out, skipped };
+  return firstReason === undefined ? { entries: out, skipped } : { entries: out, skipped, firstReason };
 }
 
 function tuple(value: unknown, n: number, what: string): unknown[] {
@@ -454,6 +481,10 @@ function mapLine(data: unknown): BpftraceLine {
   if (name === '@new0' || name === '@new1') {
     const parsed = entries(obj(body, name), (key, value) => newEntry(key, value, name));
     return { kind: 'tcpIdentities', ...parsed };
+  }
+  if (name === '@closed0' || name === '@closed1') {
+    const parsed = entries(obj(body, name), (_key, value) => closedEntry(value, name));
+    return { kind: 'tcpCloses', ...parsed };
   }
   if (name === '@udp_id0' || name === '@udp_id1') {
     const parsed = entries(obj(body, name), (key, value) => {

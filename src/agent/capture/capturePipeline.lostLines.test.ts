@@ -13,12 +13,27 @@ const S = 1e9;
 const lab = readFileSync(join(__dirname, 'fixtures', 'lab.bpftrace.jsonl'), 'utf8')
   .split('\n')
   .filter(Boolean);
-const closeLines = lab
-  .map((l) => parseBpftraceLine(l))
-  .filter((e): e is TcpCloseEvent => e.kind === 'close' || e.kind === 'fail');
+/** Every close and fail: @closed entries, and lines (printed when @closed was full). */
+const closeLines: TcpCloseEvent[] = lab.flatMap((l) => {
+  const e = parseBpftraceLine(l);
+  return e.kind === 'tcpCloses' ? e.entries : e.kind === 'close' || e.kind === 'fail' ? [e] : [];
+});
 
 const isLine = (kind: string) => (l: string) => l.startsWith(`{"type": "value", "data": ["${kind}",`);
-const isFlushLine = (l: string) => isLine('flush')(l) || isLine('flushed')(l) || !l.includes('"type": "value"');
+/** A flush's lines: flush, flushed and the maps between them; not the closes each second prints. */
+const isFlushLine = (l: string) =>
+  isLine('flush')(l) || isLine('flushed')(l) || (!l.includes('"type": "value"') && !l.includes('"@closed'));
+
+/** The time a line is printed at: its ts, or for a second's @closed map the latest close in it. */
+function lineTs(line: string): number | undefined {
+  const data = (JSON.parse(line) as { data: unknown }).data;
+  if (Array.isArray(data)) {
+    return typeof data[1] === 'number' && data[0] !== 'hello' ? data[1] : undefined;
+  }
+  const closed = line.includes('"@closed') ? Object.values(data as Record<string, Record<string, number[]>>)[0] : {};
+  const times = Object.values(closed).map((tuple) => tuple[1]);
+  return times.length > 0 ? Math.max(...times) : undefined;
+}
 
 /**
  * Feeds the lines as the agent would: the clock follows the lines' own times, and rows are taken
@@ -30,8 +45,7 @@ function replayOnTimer(lines: string[]): { rows: ConnectionRow[]; beforeDrain: C
   const rows: ConnectionRow[] = [];
   let nextTick = Number.POSITIVE_INFINITY;
   for (const line of lines) {
-    const data = (JSON.parse(line) as { data: unknown }).data;
-    const ts = Array.isArray(data) && typeof data[1] === 'number' && data[0] !== 'hello' ? data[1] : undefined;
+    const ts = lineTs(line);
     if (ts !== undefined && ts > now) {
       now = ts;
       nextTick = Math.min(nextTick, now + S);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ConnectionRow } from '../../shared/schema';
 import { createCapturePipeline, type CapturePipelineOptions } from './capturePipeline';
 import { parseBpftraceLine, type TcpCloseEvent } from './bpftraceLine';
+import { closeTuple, fake } from './fakeBpftrace';
 
 // A recording of bpf/lab/run.sh 3 (3 % loss, 1 s flush) and what the lab's programs themselves sent.
 const read = (name: string) =>
@@ -42,9 +43,11 @@ function replay(lines: string[], extra: Partial<CapturePipelineOptions> = {}) {
   return { pipeline, rows: pipeline.takeRows() };
 }
 
-const closeLines = lab
-  .map((l) => parseBpftraceLine(l))
-  .filter((e): e is TcpCloseEvent => e.kind === 'close' || e.kind === 'fail');
+/** Every close and fail: @closed entries, and lines (printed when @closed was full). */
+const closeLines: TcpCloseEvent[] = lab.flatMap((l) => {
+  const e = parseBpftraceLine(l);
+  return e.kind === 'tcpCloses' ? e.entries : e.kind === 'close' || e.kind === 'fail' ? [e] : [];
+});
 
 function rowsOf(rows: ConnectionRow[], local: string, port: number): ConnectionRow[] {
   return rows.filter((r) => r.protocol === 'tcp' && r.local_ip === local && r.local_port === port);
@@ -246,4 +249,36 @@ test('options are checked with a message that names them', () => {
     /maxConnections: expected a positive integer, got 0/
   );
   assert.throws(() => createCapturePipeline({ node: '' }), /node: expected the host name/);
+});
+
+test('a close printed as a line because @closed was full gives the same row, and is not counted as a loss', () => {
+  const S = 1e9;
+  const A = { sk: -11, start: 1 * S, lport: 40001 };
+  const B = { sk: -12, start: 1 * S, lport: 40002 };
+  const run = (closes: string[]) => {
+    const p = createCapturePipeline({ node: 'n', clock: { nowMs: () => 0, monotonicNs: () => 9 * S } });
+    [fake.hello(0), ...closes, ...fake.flush(3 * S, 1)].forEach((l) => p.handleLine(l));
+    p.drain();
+    return { rows: p.takeRows(), stats: p.stats() };
+  };
+  const inMap = run([fake.closes([closeTuple(2 * S, A, [5, 6, 1, 1, 0]), closeTuple(2.5 * S, B, [7, 8, 1, 1, 0])])]);
+  const mapFull = '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 1, "col": 1}';
+  const asLine = run([fake.close(2 * S, A, [5, 6, 1, 1, 0]), mapFull, fake.closeLine(2.5 * S, B, [7, 8, 1, 1, 0])]);
+  assert.equal(inMap.rows.length, 2);
+  assert.deepEqual(asLine.rows, inMap.rows);
+  assert.deepEqual([inMap.stats.mapFullErrors, inMap.stats.closedMapFull], [0, 0]);
+  assert.deepEqual([asLine.stats.mapFullErrors, asLine.stats.closedMapFull], [0, 1]);
+  // A full map elsewhere (another -7 without a close line) is still a loss.
+  const other = run([mapFull, mapFull, fake.closeLine(2 * S, A, [5, 6, 1, 1, 0])]);
+  assert.deepEqual([other.stats.mapFullErrors, other.stats.closedMapFull], [1, 1]);
+});
+
+test('entries of map lines that do not parse are counted as malformed, with the reason', () => {
+  const p = createCapturePipeline({ node: 'n', clock: { nowMs: () => 0, monotonicNs: () => 0 } });
+  p.handleLine(fake.hello(0));
+  p.handleLine('{"type": "map", "data": {"@closed1": {"1,2": ["close", 5]}}}');
+  p.handleLine('{"type": "map", "data": {"@tcp": {"x": [1,2,3,4,5,6,7]}}}');
+  const s = p.stats();
+  assert.deepEqual([s.malformedLines, s.linesByKind.malformed, s.linesByKind.tcpCloses], [2, 0, 1]);
+  assert.match(s.lastRejectReason, /@tcp key: expected an integer, got "x"/);
 });

@@ -78,12 +78,18 @@ export interface CaptureStats extends Omit<ConnectionTrackerStats, 'evictions'> 
   readonly linesRead: number;
   readonly linesByKind: Readonly<Record<BpftraceLineKind, number>>;
   readonly lostEvents: number;
+  /** Malformed lines, plus the entries of map lines that did not parse. */
   readonly malformedLines: number;
   readonly unknownLines: number;
   /** The reason of the last malformed or unknown line, for a log line; '' if none yet. */
   readonly lastRejectReason: string;
-  /** helper_error -7 lines plus the growth of the flushed line's table_full. */
+  /**
+   * helper_error -7 lines plus the growth of the flushed line's table_full, less the closes that
+   * came as lines because @closed was full (each also makes a -7, but loses nothing).
+   */
   readonly mapFullErrors: number;
+  /** Close and fail lines: closes that found @closed full and were printed instead. */
+  readonly closedMapFull: number;
   readonly otherHelperErrors: number;
   /** RSTs on sockets connections.bt does not track (the flushed line's counter, summed over runs). */
   readonly untrackedResets: number;
@@ -125,6 +131,7 @@ const KINDS: readonly BpftraceLineKind[] = [
   'flush',
   'tcpSnapshot',
   'tcpIdentities',
+  'tcpCloses',
   'udpIdentities',
   'udpStats',
   'flushed',
@@ -162,6 +169,13 @@ interface Queued {
 const RELEASE_GRACE_NS = 100e6;
 /** A flush whose "flushed" line has not come this long past the reorder window is taken as lost. */
 const LOST_FLUSHED_AFTER_NS = 2e9;
+
+/** Not push(...): a spread of a map's tens of thousands of entries can overflow the stack. */
+function appendAll<T>(to: T[], from: readonly T[]): void {
+  for (const x of from) {
+    to.push(x);
+  }
+}
 
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -211,7 +225,9 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   const c = {
     lostEvents: 0,
     lastRejectReason: '',
+    malformedEntries: 0,
     mapFullErrors: 0,
+    closedMapFull: 0,
     otherHelperErrors: 0,
     untrackedResets: 0,
     probesAttached: 0,
@@ -322,15 +338,30 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     runTableFull = 0;
   }
 
+  function countSkipped(e: { skipped: number; firstReason?: string }): void {
+    c.malformedEntries += e.skipped;
+    c.lastRejectReason = e.firstReason ?? c.lastRejectReason;
+  }
+
   function handle(e: BpftraceLine): void {
     switch (e.kind) {
       case 'hello':
         startRun(e.intervalS);
         return;
-      case 'seen':
       case 'close':
       case 'fail':
+        c.closedMapFull++;
         queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
+        return;
+      case 'seen':
+        queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
+        return;
+      case 'tcpCloses':
+        // Each at its own time: the reorder queue puts them before the flush that followed them.
+        countSkipped(e);
+        for (const close of e.entries) {
+          queue.push(close.ts, { event: close, who: ownerOf(close.pid, close.comm, close.cgroup) });
+        }
         return;
       case 'owner':
         // The owner line is the only one from the owner's own context; it carries no cgroup.
@@ -346,9 +377,11 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
         group = { ...currentGroup(), ts: e.ts, seq: e.seq };
         return;
       case 'tcpSnapshot':
-        currentGroup().tcp.push(...e.entries);
+        countSkipped(e);
+        appendAll(currentGroup().tcp, e.entries);
         return;
       case 'tcpIdentities': {
+        countSkipped(e);
         // Not push(...): a flush can announce tens of thousands.
         const g = currentGroup();
         for (const identity of e.entries) {
@@ -357,12 +390,15 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
         return;
       }
       case 'udpIdentities':
-        currentGroup().udpIdentities.push(
-          ...e.entries.map((identity) => ({ identity, owner: ownerOf(identity.pid, identity.comm, identity.cgroup) }))
+        countSkipped(e);
+        appendAll(
+          currentGroup().udpIdentities,
+          e.entries.map((identity) => ({ identity, owner: ownerOf(identity.pid, identity.comm, identity.cgroup) }))
         );
         return;
       case 'udpStats':
-        currentGroup().udpStats.push(...e.entries);
+        countSkipped(e);
+        appendAll(currentGroup().udpStats, e.entries);
         return;
       case 'flushed':
         if (group === undefined && e.seq === queuedSeq) {
@@ -421,12 +457,14 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     stats() {
       const t = tcp.stats();
       const u = udp.stats();
+      const { malformedEntries, ...counts } = c;
       return {
-        ...c,
+        ...counts,
         ...t,
+        mapFullErrors: Math.max(0, c.mapFullErrors - c.closedMapFull),
         linesRead: KINDS.reduce((sum, k) => sum + linesByKind[k], 0),
         linesByKind: { ...linesByKind },
-        malformedLines: linesByKind.malformed,
+        malformedLines: linesByKind.malformed + malformedEntries,
         unknownLines: linesByKind.unknown,
         bpftraceRuns: linesByKind.hello,
         lateLines: queue.late,

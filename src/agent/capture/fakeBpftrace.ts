@@ -50,8 +50,39 @@ function ident(c: FakeConn): unknown[] {
   ];
 }
 
+interface CloseOpts {
+  rtt?: number;
+  resets?: number;
+  errno?: number;
+}
+type FailOpts = Omit<CloseOpts, 'rtt'>;
+
+export const closeTuple = (ts: number, c: FakeConn, t: FakeTotals, opts: CloseOpts = {}): unknown[] => [
+  'close',
+  ts,
+  ...ident(c),
+  ...t,
+  opts.rtt ?? 100,
+  opts.resets ?? 0,
+  opts.errno ?? 0,
+];
+
+export const failTuple = (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}): unknown[] => [
+  'fail',
+  ts,
+  ...ident(c),
+  ...t,
+  0,
+  opts.resets ?? 0,
+  opts.errno ?? 111,
+];
+
+/** bpftrace keys a two-key map entry as "<sk>,<start>". */
+const closedLine = (tuples: unknown[][]) =>
+  JSON.stringify({ type: 'map', data: { '@closed0': Object.fromEntries(tuples.map((t) => [`${t[2]},${t[3]}`, t])) } });
+
 export const fake = {
-  hello: (ts: number, interval = 10) => value(['hello', 2, ts, interval]),
+  hello: (ts: number, interval = 10) => value(['hello', 3, ts, interval]),
   /**
    * A seen line, or for a handshake the @new0 line that announces it at the next flush (without a
    * time: it takes the flush's).
@@ -62,10 +93,14 @@ export const fake = {
       : JSON.stringify({ type: 'map', data: { '@new0': { [String(c.sk)]: ident(c).slice(1) } } }),
   owner: (ts: number, c: FakeConn, pid: number, comm: string) => value(['owner', ts, c.sk, c.start, pid, comm]),
   reset: (ts: number, c: FakeConn, way: 'sent' | 'received' = 'received') => value(['reset', ts, c.sk, c.start, way]),
-  close: (ts: number, c: FakeConn, t: FakeTotals, opts: { rtt?: number; resets?: number; errno?: number } = {}) =>
-    value(['close', ts, ...ident(c), ...t, opts.rtt ?? 100, opts.resets ?? 0, opts.errno ?? 0]),
-  fail: (ts: number, c: FakeConn, t: FakeTotals, opts: { resets?: number; errno?: number } = {}) =>
-    value(['fail', ts, ...ident(c), ...t, 0, opts.resets ?? 0, opts.errno ?? 111]),
+  /** A close as the tick after it prints it: the one entry of an @closed0 line. */
+  close: (ts: number, c: FakeConn, t: FakeTotals, opts: CloseOpts = {}) => closedLine([closeTuple(ts, c, t, opts)]),
+  fail: (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}) => closedLine([failTuple(ts, c, t, opts)]),
+  /** A second's closes in one @closed0 line; each from closeTuple or failTuple. */
+  closes: (tuples: unknown[][]) => closedLine(tuples),
+  /** A close printed as a line: what connections.bt does when @closed is full. */
+  closeLine: (ts: number, c: FakeConn, t: FakeTotals, opts: CloseOpts = {}) => value(closeTuple(ts, c, t, opts)),
+  failLine: (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}) => value(failTuple(ts, c, t, opts)),
   /** A flush's UDP lines, for flush()'s `extra`: @udp_id0 and @udp0 of flows that sent. */
   udp: (flows: FakeUdp[]): string[] => [
     JSON.stringify({
