@@ -278,8 +278,6 @@ function direction(value: unknown, n: FieldNames, allowed: readonly TcpDirection
  * netns, laddr, lport, raddr, rport), and for close and fail the totals, rtt_us, resets and
  * errno. Built as one object: this runs for every connection.
  */
-function tcpEventLine(d: readonly unknown[], kind: 'seen'): BpftraceLine;
-function tcpEventLine(d: readonly unknown[], kind: 'close' | 'fail'): TcpCloseEvent;
 function tcpEventLine(d: readonly unknown[], kind: 'seen' | 'close' | 'fail'): BpftraceLine {
   const n = fieldNames(kind);
   const ts = timestamp(d[1], n.ts);
@@ -328,7 +326,8 @@ function closedEntry(value: unknown, name: string): TcpCloseEvent {
   if (kind !== 'close' && kind !== 'fail') {
     reject(`${name} entry: expected a close or fail event, got ${describe(kind)}`);
   }
-  return tcpEventLine(v, kind);
+  // tcpEventLine returns a TcpCloseEvent for these kinds.
+  return tcpEventLine(v, kind) as TcpCloseEvent;
 }
 
 /** An @new0/@new1 entry: sk is its key, the identity fields its value. */
