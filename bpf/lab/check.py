@@ -184,6 +184,14 @@ def main():
     resets = Counter((d[2], d[3], d[4]) for d in events['reset'])
 
     print('TCP connections (truth vs connections.bt):')
+    # Each established connection has both ends in the truth, or the loop below would check one.
+    server_ends = {(t['laddr'], t['lport'], t['raddr'], t['rport'])
+                   for t in truth if t['proto'] == 'tcp' and t['side'] == 'server'}
+    one_sided = [t['scenario'] for t in truth if t['proto'] == 'tcp' and t['side'] == 'client'
+                 and t['outcome'] not in ('refused', 'timeout')
+                 and (t['raddr'], t['rport'], t['laddr'], t['lport']) not in server_ends]
+    check(not one_sided, 'the server end of every established lab connection is in the truth'
+          + (f'; not for: {one_sided}' if one_sided else ''))
     for t in (t for t in truth if t['proto'] == 'tcp'):
         side = t['side']
         want_event = 'fail' if t['outcome'] in ('refused', 'timeout') else 'close'

@@ -3,7 +3,7 @@
 #   nmlab-cli  veth-cli  10.200.0.1/24  fd00:200::1/64
 #   nmlab-srv  veth-srv  10.200.0.2/24  fd00:200::2/64
 # nftables in both: SYNs to port 5003 are dropped (a connect that times out) and LOSS_PCT % of
-# the TCP packets arriving on each veth are dropped (real retransmits, both ways).
+# the TCP packets other than RSTs arriving on each veth are dropped (real retransmits, both ways).
 
 CLI_NS=nmlab-cli
 SRV_NS=nmlab-srv
@@ -26,7 +26,9 @@ lab_up() {
 	# Three SYNs (1 s + 2 s + 4 s) instead of seven, so the timed-out connect fails within ~7 s.
 	ip netns exec "$CLI_NS" sysctl -qw net.ipv4.tcp_syn_retries=2
 	# Loss is applied where packets arrive, as on a real path: dropping in this host's output
-	# hook would make TCP re-send the segment as new data, not retransmit it.
+	# hook would make TCP re-send the segment as new data, not retransmit it. RSTs are never
+	# dropped: nothing re-sends one, so a lost RST left the reset scenario's server socket open,
+	# its truth record unwritten, and that side unchecked.
 	local ns veth
 	for ns in "$CLI_NS" "$SRV_NS"; do
 		veth=veth-${ns#nmlab-}
@@ -35,6 +37,7 @@ table inet lab {
 	chain input {
 		type filter hook input priority 0;
 		tcp dport $BLACKHOLE_PORT drop
+		tcp flags rst accept
 		iifname "$veth" meta l4proto tcp numgen random mod 100 < $loss_pct drop
 	}
 }
