@@ -78,8 +78,8 @@ def parse_output(path):
                     events[data[0]].append(data)
                     if data[0] == 'flush':
                         sequence.append(('flush', data[1]))
-            elif msg['type'] == 'map' and '@tcp' in data:
-                for sk, values in data['@tcp'].items():
+            elif msg['type'] == 'map' and ('@tcp0' in data or '@tcp1' in data):
+                for sk, values in next(iter(data.values())).items():
                     snap = dict(zip(TCP_FLUSH_FIELDS, values))
                     tcp_flushes[(int(sk), snap['start'])].append(snap)
             elif msg['type'] == 'map':
@@ -139,7 +139,7 @@ def check_format(events, sequence, interval_s):
           + (f'; not: {late}' if late else ''))
     # Each fallback line follows the helper_error of its own refused insert (same program, same
     # CPU, so in order); every map-full error must be spent on one. Any other helper_error
-    # (a -7 left over is a full @conn, @tcp, @new or UDP map) fails.
+    # (a -7 left over is a full @conn, @tcp0/@tcp1, @new or UDP map) fails.
     unpaired_errors, orphans, others, fallbacks = [], [], [], 0
     for kind, x in sequence:
         if kind == 'error':

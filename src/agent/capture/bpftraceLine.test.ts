@@ -105,8 +105,8 @@ const valid: Array<[string, string, BpftraceLine]> = [
     { kind: 'flushed', ts: 929957876734, seq: 1, untrackedResets: 3, tableFull: 2 },
   ],
   [
-    '@tcp',
-    '{"type": "map", "data": {"@tcp": {"-131386916859264": [929649748444,0,40016,6,31,0,43]}}}',
+    '@tcp0 (and @tcp1, the other generation)',
+    '{"type": "map", "data": {"@tcp0": {"-131386916859264": [929649748444,0,40016,6,31,0,43]}}}',
     {
       kind: 'tcpSnapshot',
       skipped: 0,
@@ -256,7 +256,7 @@ test('parse: unknown line types and events are "unknown", not malformed', () => 
 
 test('parse: bad map entries are skipped, good ones kept', () => {
   const line =
-    '{"type": "map", "data": {"@tcp": {"-5": [1,2,3,4,5,6,7], "oops": [1,2,3,4,5,6,7], "-6": [1,2], "__proto__": [1,2,3,4,5,6,7], "-7": [1,-2,3,4,5,6,7]}}}';
+    '{"type": "map", "data": {"@tcp1": {"-5": [1,2,3,4,5,6,7], "oops": [1,2,3,4,5,6,7], "-6": [1,2], "__proto__": [1,2,3,4,5,6,7], "-7": [1,-2,3,4,5,6,7]}}}';
   const e = parseBpftraceLine(line);
   assert.ok(e.kind === 'tcpSnapshot');
   assert.deepEqual(

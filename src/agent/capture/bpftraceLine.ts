@@ -138,7 +138,7 @@ export const FORMAT_VERSION = 3;
 export const MAP_FULL_RETCODE = -7;
 
 /**
- * A flush prints each map as one line: @tcp is ~75 bytes per connection and the UDP stats ~110
+ * A flush prints each map as one line: @tcp0/@tcp1 are ~75 bytes per connection and the UDP stats ~110
  * bytes per direction, so BPFTRACE_MAP_KEYS_MAX=65536 can produce lines of ~15 MB. The default
  * leaves room for that and still refuses runaway input.
  */
@@ -465,14 +465,14 @@ function mapLine(data: unknown): BpftraceLine {
     return reject(`map line: expected exactly one map, got ${maps.length}`);
   }
   const [name, body] = maps[0];
-  if (name === '@tcp') {
-    const parsed = entries(obj(body, '@tcp'), (key, value) => {
-      const v = tuple(value, 7, '@tcp entry');
+  if (name === '@tcp0' || name === '@tcp1') {
+    const parsed = entries(obj(body, name), (key, value) => {
+      const v = tuple(value, 7, `${name} entry`);
       return {
-        sk: socketText(key, '@tcp key'),
-        start: timestamp(v[0], '@tcp start'),
-        totals: totals(v, 1, fieldNames('@tcp')),
-        rttUs: u32(v[6], '@tcp rtt_us'),
+        sk: socketText(key, `${name} key`),
+        start: timestamp(v[0], `${name} start`),
+        totals: totals(v, 1, fieldNames(name)),
+        rttUs: u32(v[6], `${name} rtt_us`),
       };
     });
     return { kind: 'tcpSnapshot', ...parsed };

@@ -277,8 +277,8 @@ test('entries of map lines that do not parse are counted as malformed, with the 
   const p = createCapturePipeline({ node: 'n', clock: { nowMs: () => 0, monotonicNs: () => 0 } });
   p.handleLine(fake.hello(0));
   p.handleLine('{"type": "map", "data": {"@closed1": {"1,2": ["close", 5]}}}');
-  p.handleLine('{"type": "map", "data": {"@tcp": {"x": [1,2,3,4,5,6,7]}}}');
+  p.handleLine('{"type": "map", "data": {"@tcp1": {"x": [1,2,3,4,5,6,7]}}}');
   const s = p.stats();
   assert.deepEqual([s.malformedLines, s.linesByKind.malformed, s.linesByKind.tcpCloses], [2, 0, 1]);
-  assert.match(s.lastRejectReason, /@tcp key: expected an integer, got "x"/);
+  assert.match(s.lastRejectReason, /@tcp1 key: expected an integer, got "x"/);
 });

@@ -8,7 +8,7 @@ import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpo
 /**
  * TCP connections from connections.bt events to per-interval rows of deltas.
  *
- * The kernel reports running totals (in @tcp at each flush, exact on the close line); each row
+ * The kernel reports running totals (in @tcp0/@tcp1 at each flush, exact in the close record); each row
  * carries the difference from the totals the previous row carried, so the rows of a connection
  * sum to its close line. Every live connection gets a row at every flush, with zero deltas when it
  * was idle; a closed one gets its final row at the first flush after its close line, or when the
@@ -23,7 +23,7 @@ import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpo
  *
  * Choices worth knowing:
  * - "seen" connections predate bpftrace, so their totals include traffic from before the agent
- *   (or from before a bpftrace restart, already reported). Their first @tcp entry is taken as a
+ *   (or from before a bpftrace restart, already reported). Their first @tcp0/@tcp1 entry is taken as a
  *   baseline: they count only what happened after it, and they are not counted as opened. One
  *   that closes before any flush reports no bytes.
  * - A full table refuses new connections rather than evicting live ones, like the kernel's own
@@ -225,7 +225,8 @@ export class ConnectionTracker {
     this.setOwner(conn, e.pid, who);
     const early = this.takeEarly(key);
     // Read before the close line but sent after it (another CPU): not in the close line's count.
-    conn.resetsAfterClose += countAfter(conn.resetTs, e.ts) + (early === undefined ? 0 : countAfter(early.resetTs, e.ts));
+    conn.resetsAfterClose +=
+      countAfter(conn.resetTs, e.ts) + (early === undefined ? 0 : countAfter(early.resetTs, e.ts));
   }
 
   snapshot(entries: readonly TcpSnapshotEntry[]): void {

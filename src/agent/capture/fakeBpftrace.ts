@@ -123,7 +123,7 @@ export const fake = {
       },
     }),
   ],
-  /** The flush lines: flush, @tcp (when any), flushed. */
+  /** The flush lines: flush, @tcp0 (when any), flushed. */
   flush(
     ts: number,
     seq: number,
@@ -133,7 +133,7 @@ export const fake = {
     const map = Object.fromEntries(tcp.map(({ c, t, rtt }) => [String(c.sk), [c.start, ...t, rtt ?? 100]]));
     return [
       value(['flush', ts, seq]),
-      ...(tcp.length > 0 ? [JSON.stringify({ type: 'map', data: { '@tcp': map } })] : []),
+      ...(tcp.length > 0 ? [JSON.stringify({ type: 'map', data: { '@tcp0': map } })] : []),
       ...extra,
       value(['flushed', ts + 20_000, seq, 0, 0]),
     ];
