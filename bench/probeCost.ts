@@ -1,12 +1,13 @@
 /**
  * Which of connections.bt's probes cost the load its throughput? The throughput ratio counts what
- * the probes cost inside the load's own system calls, which no process's CPU time shows (bpftrace
- * 0.17 closes its program fds, so there is no run_time_ns to read, and bpftool is not installed).
- * So this measures it by removal: the short-connection load alone, under the whole program, and
- * under the program without its blocks on the per-syscall tracepoints (sock_send_length and
- * sock_recv_length: the @tcp refresh, the owner, UDP), interleaved round by round. Output goes to
+ * the probes cost inside the load's own system calls, which no process's CPU time shows. This
+ * measures it by removal, with no tool beyond bpftrace (bench/probeRunTime.ts reads the kernel's
+ * own per-program run time instead, where bpftool is installed): the short-connection load alone,
+ * under the whole program, and under the program without its blocks on the per-syscall
+ * tracepoints (sock_send_length and sock_recv_length: the @tcp0/@tcp1 refresh, the owner, UDP),
+ * interleaved round by round. Output goes to
  * /dev/null-like files; no agent runs. The variant is a probe of the idea, not a program to ship:
- * without those blocks @tcp is never refreshed between a connection's open and its close.
+ * without those blocks @tcp0/@tcp1 are never refreshed between a connection's open and its close.
  *
  *   node --import tsx bench/probeCost.ts [--rounds 3] [--seconds 6]
  *
