@@ -284,7 +284,10 @@ interface LoopParts extends AgentOptions {
 
 /** Capture losses that are not rows but still worth a warning when they grow. */
 const CAPTURE_LOSSES = {
-  evictions: 'tracked connections or UDP flows evicted to bound memory (raise BPFTRACE_MAP_KEYS_MAX)',
+  evictions:
+    'owner or reset lines waiting for their connection, or UDP flows, evicted to bound memory (raise BPFTRACE_MAP_KEYS_MAX)',
+  closedForgotten:
+    'closed connections forgotten early to bound memory: their rows are out, but a late RST or a local peer may go unattributed (BPFTRACE_MAP_KEYS_MAX sizes this too)',
   abandonedConnections: 'live connections lost their final row because bpftrace started over',
   lateLines: 'events arrived too late to be applied in order',
 } as const satisfies Partial<Record<keyof CaptureStats, string>>;
@@ -485,7 +488,12 @@ class AgentLoop implements Agent {
 
   private captureLosses(): Record<keyof typeof CAPTURE_LOSSES, number> {
     const s = this.parts.pipeline.stats();
-    return { evictions: s.evictions, abandonedConnections: s.abandonedConnections, lateLines: s.lateLines };
+    return {
+      evictions: s.evictions,
+      closedForgotten: s.closedForgotten,
+      abandonedConnections: s.abandonedConnections,
+      lateLines: s.lateLines,
+    };
   }
 
   private warnAboutLosses(): void {

@@ -101,7 +101,7 @@ export interface CaptureStats extends Omit<ConnectionTrackerStats, 'evictions'> 
   readonly abandonedConnections: number;
   /** Events that arrived after later ones had already been applied. */
   readonly lateLines: number;
-  /** TCP table entries and UDP flows dropped to bound memory. */
+  /** Early TCP lines and UDP flows dropped to bound memory. */
   readonly evictions: number;
   readonly udpFlows: number;
   readonly udpWithoutIdentity: number;

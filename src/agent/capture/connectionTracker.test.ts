@@ -160,14 +160,6 @@ test('a full table refuses new connections, counts them, and their close line st
   assert.equal(rows.filter((r) => r.local_port === 41002).length, 1);
 });
 
-test('closed connections kept for late lines are evicted beyond the bound, and counted', () => {
-  const conns = [0, 1, 2, 3].map((i): FakeConn => ({ sk: -200 - i, start: S, lport: 42000 + i }));
-  const { stats } = run([...conns.map((c) => fake.close(1.5 * S, c, [1, 1, 1, 1, 0])), ...fake.flush(2 * S, 1)], {
-    maxConnections: 2,
-  });
-  assert.equal(stats.evictions, 2);
-});
-
 test('a new bpftrace run drops live connections and counts them', () => {
   const p = createCapturePipeline({ node: 'n', clock: { nowMs: () => 0, monotonicNs: () => 0 } });
   [fake.hello(0), fake.open(S, A), fake.hello(5 * S)].forEach((l) => p.handleLine(l));
@@ -303,3 +295,16 @@ for (const lateReads of [false, true]) {
     }
   });
 }
+
+test('closed connections kept for late lines are forgotten beyond the bound, counted apart from evictions, rows all out', () => {
+  const conns = [1, 2, 3, 4].map((i): FakeConn => ({ sk: -i, start: 1 * S, lport: 40000 + i }));
+  const { rows, stats } = run(
+    [...conns.map((c, i) => fake.close((1 + i / 10) * S, c, [i + 1, 0, 1, 0, 0])), ...fake.flush(2 * S, 1)],
+    { maxConnections: 2 }
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.local_port, r.state, r.bytes_tx]),
+    conns.map((c, i) => [c.lport, 'closed', i + 1])
+  );
+  assert.deepEqual([stats.closedForgotten, stats.evictions], [2, 0]);
+});
