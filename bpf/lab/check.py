@@ -54,7 +54,7 @@ def parse_output(path):
     udp_ids = {}
     udp = defaultdict(Counter)
     kinds = Counter()
-    # In output order: ('closed', [entries]) per @closed map line, ('flush', ts),
+    # In output order: ('closed', [entries]) per @closed map line, ('flush', ts), ('tick', ts),
     # ('error', helper_error message), ('fallback', close/fail event from a value line).
     sequence = []
     with open(path) as f:
@@ -76,8 +76,8 @@ def parse_output(path):
                         sequence.append(('fallback', event))
                 else:
                     events[data[0]].append(data)
-                    if data[0] == 'flush':
-                        sequence.append(('flush', data[1]))
+                    if data[0] in ('flush', 'tick'):
+                        sequence.append((data[0], data[1]))
             elif msg['type'] == 'map' and ('@tcp0' in data or '@tcp1' in data):
                 for sk, values in next(iter(data.values())).items():
                     snap = dict(zip(TCP_FLUSH_FIELDS, values))
@@ -134,6 +134,17 @@ def check_format(events, sequence, interval_s):
             delays.append(delay)
             if delay is None or not 0 < delay <= (interval_s + 1) * 1e9 + 2e8:
                 late.append((e['sk'], e['start'], delay))
+    # A tick line says every close before it is out: the @closed line it follows holds them.
+    # The last maps, printed at exit, have no tick after them.
+    unticked = []
+    for i, (kind, x) in enumerate(sequence):
+        if kind != 'closed':
+            continue
+        tick = next((ts for k, ts in sequence[i + 1:] if k == 'tick'), None)
+        unticked += [(e['sk'], e['start']) for e in x if tick is not None and e['ts'] > tick]
+    ticks = sum(1 for k, _ in sequence if k == 'tick')
+    check(ticks > 0 and not unticked, f'{ticks} tick lines, each after the @closed line of every close before it'
+          + (f'; closes after their tick: {unticked}' if unticked else ''))
     check(not late, f'every @closed entry printed within {interval_s + 1} s of its close (by the next '
           f'flush line; longest {max((d for d in delays if d is not None), default=0) / 1e6:.0f} ms)'
           + (f'; not: {late}' if late else ''))

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { version as agentVersion } from '../../package.json';
 import { cgroup2Mount } from './attribution/cgroup2Mount';
@@ -5,7 +6,7 @@ import { CgroupIdIndex } from './attribution/cgroupIdIndex';
 import { ProcessInfoCache } from './attribution/processInfo';
 import type { BpftraceProgram } from './bpftrace/bpftraceProgram';
 import { BpftraceSupervisor, type SupervisorEvent } from './bpftrace/bpftraceSupervisor';
-import { connectionsProgram } from './bpftrace/connectionsProgram';
+import { closedInsertLines, connectionsProgram } from './bpftrace/connectionsProgram';
 import { runPreflight } from './bpftrace/preflight';
 import {
   createCapturePipeline,
@@ -168,6 +169,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     metadata: (id) => identity.metadataFor(id),
     maxConnections: opts.mapKeysMax ?? DEFAULT_MAP_KEYS_MAX,
     clock: wall,
+    closedInsertLines: closedInsertLines(readFileSync(program.path, 'utf8')),
   });
   // bpftrace 0.17 announces its probes before attaching them; BEGIN (the program's hello line)
   // runs once they all are, so traffic is seen only from then on.
@@ -289,6 +291,10 @@ const CAPTURE_LOSSES = {
   closedForgotten:
     'closed connections forgotten early to bound memory: their rows are out, but a late RST or a local peer may go unattributed (BPFTRACE_MAP_KEYS_MAX sizes this too)',
   abandonedConnections: 'live connections lost their final row because bpftrace started over',
+  closedMapFull:
+    "closes found the second's @closed map full and went out as lines instead (nothing lost; raise BPFTRACE_MAP_KEYS_MAX above the closes per second)",
+  lateTicks:
+    "seconds in which bpftrace's output was more than a second behind: closes and flushes waited in the kernel (nothing lost unless its maps fill)",
   lateLines: 'events arrived too late to be applied in order',
 } as const satisfies Partial<Record<keyof CaptureStats, string>>;
 
@@ -491,6 +497,8 @@ class AgentLoop implements Agent {
     return {
       evictions: s.evictions,
       closedForgotten: s.closedForgotten,
+      closedMapFull: s.closedMapFull,
+      lateTicks: s.lateTicks,
       abandonedConnections: s.abandonedConnections,
       lateLines: s.lateLines,
     };

@@ -21,7 +21,9 @@ export interface ConnectionsProgramOptions {
 export function connectionsProgram(opts: ConnectionsProgramOptions): BpftraceProgram {
   const { intervalSeconds, mapKeysMax = 65536, perfRbPages = 1024 } = opts;
   if (!Number.isSafeInteger(intervalSeconds) || intervalSeconds < 1) {
-    throw new Error(`connections.bt interval: expected a whole number of seconds >= 1 (it flushes on a 1 s tick), got ${intervalSeconds}`);
+    throw new Error(
+      `connections.bt interval: expected a whole number of seconds >= 1 (it flushes on a 1 s tick), got ${intervalSeconds}`
+    );
   }
   for (const [name, value] of [
     ['mapKeysMax', mapKeysMax],
@@ -32,7 +34,9 @@ export function connectionsProgram(opts: ConnectionsProgramOptions): BpftracePro
     }
   }
   if ((perfRbPages & (perfRbPages - 1)) !== 0) {
-    throw new Error(`connections.bt perfRbPages: expected a power of two (perf buffers are mapped in 2^n pages), got ${perfRbPages}`);
+    throw new Error(
+      `connections.bt perfRbPages: expected a power of two (perf buffers are mapped in 2^n pages), got ${perfRbPages}`
+    );
   }
   return {
     path: CONNECTIONS_BT,
@@ -44,4 +48,19 @@ export function connectionsProgram(opts: ConnectionsProgramOptions): BpftracePro
       why: 'the tracepoints sock:sock_send_length and sock:sock_recv_length first appear in Linux 6.3',
     },
   };
+}
+
+/**
+ * The 1-based source lines of the program's @closed0/@closed1 inserts. bpftrace -k names the
+ * line of a failed map update; a full @closed is not a loss, since the close then goes out as a
+ * line of its own, so the agent must tell those apart from a full @conn or @tcp.
+ */
+export function closedInsertLines(source: string): Set<number> {
+  const lines = new Set<number>();
+  source.split('\n').forEach((text, i) => {
+    if (/^\s*@closed[01]\[\$key, \$c\.0\] = /.test(text)) {
+      lines.add(i + 1);
+    }
+  });
+  return lines;
 }

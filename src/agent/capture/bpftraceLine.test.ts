@@ -101,8 +101,14 @@ const valid: Array<[string, string, BpftraceLine]> = [
   ['flush', value('"flush",929957852858,1'), { kind: 'flush', ts: 929957852858, seq: 1 }],
   [
     'flushed',
+    value('"flushed",929957876734,1,3,2,4'),
+    { kind: 'flushed', ts: 929957876734, seq: 1, untrackedResets: 3, tableFull: 2, lateTicks: 4 },
+  ],
+  ['tick', value('"tick",929957852858'), { kind: 'tick', ts: 929957852858 }],
+  [
+    'flushed of format 2 (no late_ticks) is refused',
     value('"flushed",929957876734,1,3,2'),
-    { kind: 'flushed', ts: 929957876734, seq: 1, untrackedResets: 3, tableFull: 2 },
+    { kind: 'malformed', reason: '"flushed" event: expected 6 fields, got 5' },
   ],
   [
     '@tcp0 (and @tcp1, the other generation)',
@@ -154,7 +160,12 @@ const valid: Array<[string, string, BpftraceLine]> = [
   ],
   [
     'helper_error map full',
-    '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 1, "col": 2}',
+    '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 226, "col": 24}',
+    { kind: 'helperError', helper: 'map_update_elem', retcode: -7, line: 226 },
+  ],
+  [
+    'helper_error without a line',
+    '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7}',
     { kind: 'helperError', helper: 'map_update_elem', retcode: -7 },
   ],
   ['attached_probes', '{"type": "attached_probes", "data": {"probes": 12}}', { kind: 'attachedProbes', probes: 12 }],
@@ -216,8 +227,9 @@ const malformed: Array<[string, string, RegExp]> = [
   ['close with a field missing', value(CLOSE.replace(',5001', '')), /"close" event: expected 21 fields, got 20/],
   ['close with an extra field', value(`${CLOSE},7`), /expected 21 fields, got 22/],
   ['huge number', value('"flush",1e400,1'), /flush ts: expected an integer/],
-  ['counter beyond 2^53', value('"flushed",5,1,18446744073709551615,0'), /untracked_resets/],
-  ['negative counter', value('"flushed",5,1,-1,0'), /untracked_resets: expected an integer in \[0/],
+  ['counter beyond 2^53', value('"flushed",5,1,18446744073709551615,0,0'), /untracked_resets/],
+  ['negative counter', value('"flushed",5,1,-1,0,0'), /untracked_resets: expected an integer in \[0/],
+  ['negative late_ticks', value('"flushed",5,1,0,0,-1'), /late_ticks: expected an integer in \[0/],
   ['fractional number', value('"flush",5.5,1'), /flush ts/],
   ['number as a string', value('"flush","5",1'), /flush ts/],
   ['port out of range', value(CLOSE.replace(',42376,', ',70000,')), /close lport/],

@@ -110,6 +110,8 @@ export type BpftraceLine =
     }
   | TcpCloseEvent
   | { readonly kind: 'flush'; readonly ts: number; readonly seq: number }
+  /** Every close up to ts has been printed (the second's @closed line came before it). */
+  | { readonly kind: 'tick'; readonly ts: number }
   | MapLine<'tcpSnapshot', TcpSnapshotEntry>
   | MapLine<'tcpIdentities', TcpIdentity>
   /** A second's @closed0/@closed1: the close and fail events, as on their lines. */
@@ -124,9 +126,20 @@ export type BpftraceLine =
       readonly untrackedResets: number;
       /** Running total for this bpftrace run: connections the kernel's @conn had no room for. */
       readonly tableFull: number;
+      /**
+       * Running total for this bpftrace run: seconds whose tick or flush waited because user
+       * space had not yet cleared the generation to move to (it was more than a second behind).
+       */
+      readonly lateTicks: number;
     }
   | { readonly kind: 'lostEvents'; readonly count: number }
-  | { readonly kind: 'helperError'; readonly helper: string; readonly retcode: number }
+  | {
+      readonly kind: 'helperError';
+      readonly helper: string;
+      readonly retcode: number;
+      /** The program's source line of the failing call, when bpftrace says. */
+      readonly line?: number;
+    }
   | { readonly kind: 'attachedProbes'; readonly probes: number }
   | { readonly kind: 'malformed'; readonly reason: string }
   | { readonly kind: 'unknown'; readonly reason: string };
@@ -400,14 +413,18 @@ function valueLine(data: unknown): BpftraceLine {
     case 'flush':
       arity(d, 3);
       return { kind, ts: timestamp(d[1], 'flush ts'), seq: counter(d[2], 'flush seq') };
+    case 'tick':
+      arity(d, 2);
+      return { kind, ts: timestamp(d[1], 'tick ts') };
     case 'flushed':
-      arity(d, 5);
+      arity(d, 6);
       return {
         kind,
         ts: timestamp(d[1], 'flushed ts'),
         seq: counter(d[2], 'flushed seq'),
         untrackedResets: counter(d[3], 'flushed untracked_resets'),
         tableFull: counter(d[4], 'flushed table_full'),
+        lateTicks: counter(d[5], 'flushed late_ticks'),
       };
     default:
       return { kind: 'unknown', reason: `value line: unknown event ${describe(kind)}` };
@@ -547,11 +564,12 @@ function attachedProbesLine(msg: Record<string, unknown>): BpftraceLine {
 }
 
 function helperErrorLine(msg: Record<string, unknown>): BpftraceLine {
-  return {
-    kind: 'helperError',
+  const e = {
+    kind: 'helperError' as const,
     helper: typeof msg.helper === 'string' ? msg.helper.slice(0, 64) : '',
     retcode: int(msg.retcode, 'helper_error retcode', -U32_MAX, U32_MAX),
   };
+  return msg.line === undefined ? e : { ...e, line: int(msg.line, 'helper_error line', 1, U32_MAX) };
 }
 
 export function parseBpftraceLine(line: string, maxLineChars = DEFAULT_MAX_LINE_CHARS): BpftraceLine {

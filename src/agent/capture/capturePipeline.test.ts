@@ -255,22 +255,67 @@ test('a close printed as a line because @closed was full gives the same row, and
   const S = 1e9;
   const A = { sk: -11, start: 1 * S, lport: 40001 };
   const B = { sk: -12, start: 1 * S, lport: 40002 };
+  const INSERT_LINE = 226;
+  const mapFull = (line: number) =>
+    `{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": ${line}, "col": 24}`;
   const run = (closes: string[]) => {
-    const p = createCapturePipeline({ node: 'n', clock: { nowMs: () => 0, monotonicNs: () => 9 * S } });
-    [fake.hello(0), ...closes, ...fake.flush(3 * S, 1)].forEach((l) => p.handleLine(l));
+    const p = createCapturePipeline({
+      node: 'n',
+      clock: { nowMs: () => 0, monotonicNs: () => 9 * S },
+      closedInsertLines: new Set([INSERT_LINE, INSERT_LINE + 9]),
+    });
+    const sampled: number[] = [];
+    [fake.hello(0), ...closes, ...fake.flush(3 * S, 1)].forEach((l) => {
+      p.handleLine(l);
+      sampled.push(p.stats().mapFullErrors);
+    });
     p.drain();
-    return { rows: p.takeRows(), stats: p.stats() };
+    return { rows: p.takeRows(), stats: p.stats(), sampled };
   };
   const inMap = run([fake.closes([closeTuple(2 * S, A, [5, 6, 1, 1, 0]), closeTuple(2.5 * S, B, [7, 8, 1, 1, 0])])]);
-  const mapFull = '{"type": "helper_error", "helper": "map_update_elem", "retcode": -7, "line": 1, "col": 1}';
-  const asLine = run([fake.close(2 * S, A, [5, 6, 1, 1, 0]), mapFull, fake.closeLine(2.5 * S, B, [7, 8, 1, 1, 0])]);
+  const asLine = run([
+    fake.close(2 * S, A, [5, 6, 1, 1, 0]),
+    mapFull(INSERT_LINE),
+    fake.closeLine(2.5 * S, B, [7, 8, 1, 1, 0]),
+  ]);
   assert.equal(inMap.rows.length, 2);
   assert.deepEqual(asLine.rows, inMap.rows);
   assert.deepEqual([inMap.stats.mapFullErrors, inMap.stats.closedMapFull], [0, 0]);
   assert.deepEqual([asLine.stats.mapFullErrors, asLine.stats.closedMapFull], [0, 1]);
-  // A full map elsewhere (another -7 without a close line) is still a loss.
-  const other = run([mapFull, mapFull, fake.closeLine(2 * S, A, [5, 6, 1, 1, 0])]);
+  assert.ok(
+    asLine.sampled.every((n) => n === 0),
+    'never counted, not even between the error and its line'
+  );
+  // A full map elsewhere (@conn, @tcp0: another line of the program) is a loss, and stays counted.
+  const other = run([mapFull(100), mapFull(INSERT_LINE + 9), fake.closeLine(2 * S, A, [5, 6, 1, 1, 0])]);
   assert.deepEqual([other.stats.mapFullErrors, other.stats.closedMapFull], [1, 1]);
+  assert.ok(
+    other.sampled.slice(1).every((n) => n === 1),
+    `${other.sampled}`
+  );
+});
+
+test('takeRows goes no further than the last tick line: a close read at the tick after it is not late', () => {
+  const S = 1e9;
+  const A = { sk: -11, start: 1 * S, lport: 40001 };
+  let now = 0;
+  const p = createCapturePipeline({
+    node: 'n',
+    clock: { nowMs: () => 0, monotonicNs: () => now },
+    reorderWindowMs: 100,
+  });
+  [fake.hello(0), fake.tick(2 * S), ...fake.flush(2 * S, 1)].forEach((l) => p.handleLine(l));
+  // A reset 10 ms after A's close, read at once; the close waits in @closed for the next tick.
+  p.handleLine(fake.reset(2_060_000_000, A, 'sent'));
+  now = 2.5 * S;
+  p.takeRows();
+  [fake.close(2_050_000_000, A, [5, 6, 1, 1, 0], { resets: 0 }), fake.tick(3 * S)].forEach((l) => p.handleLine(l));
+  now = 3.5 * S;
+  assert.deepEqual(
+    p.takeRows().map((r) => [r.local_port, r.state, r.resets]),
+    [[40001, 'closed', 1]]
+  );
+  assert.equal(p.stats().lateLines, 0);
 });
 
 test('entries of map lines that do not parse are counted as malformed, with the reason', () => {

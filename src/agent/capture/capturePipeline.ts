@@ -70,6 +70,11 @@ export interface CapturePipelineOptions {
   readonly maxLineChars?: number;
   /** How long events wait to be put back in time order. */
   readonly reorderWindowMs?: number;
+  /**
+   * Source lines of connections.bt's @closed inserts (closedInsertLines of its text): a map-full
+   * helper_error at one of them is a close printed as its own line instead, not a loss.
+   */
+  readonly closedInsertLines?: ReadonlySet<number>;
 }
 
 /** Cumulative since the pipeline was made; agent_health takes deltas per interval. */
@@ -83,13 +88,12 @@ export interface CaptureStats extends Omit<ConnectionTrackerStats, 'evictions'> 
   readonly unknownLines: number;
   /** The reason of the last malformed or unknown line, for a log line; '' if none yet. */
   readonly lastRejectReason: string;
-  /**
-   * helper_error -7 lines plus the growth of the flushed line's table_full, less the closes that
-   * came as lines because @closed was full (each also makes a -7, but loses nothing).
-   */
+  /** helper_error -7 lines other than @closed inserts, plus the growth of the flushed line's table_full. */
   readonly mapFullErrors: number;
-  /** Close and fail lines: closes that found @closed full and were printed instead. */
+  /** Closes that found @closed full and were printed as lines instead: nothing lost, but a sign the map is small. */
   readonly closedMapFull: number;
+  /** Seconds whose tick or flush waited for bpftrace's user space to catch up (nothing lost). */
+  readonly lateTicks: number;
   readonly otherHelperErrors: number;
   /** RSTs on sockets connections.bt does not track (the flushed line's counter, summed over runs). */
   readonly untrackedResets: number;
@@ -129,6 +133,7 @@ const KINDS: readonly BpftraceLineKind[] = [
   'close',
   'fail',
   'flush',
+  'tick',
   'tcpSnapshot',
   'tcpIdentities',
   'tcpCloses',
@@ -228,6 +233,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     malformedEntries: 0,
     mapFullErrors: 0,
     closedMapFull: 0,
+    lateTicks: 0,
     otherHelperErrors: 0,
     untrackedResets: 0,
     probesAttached: 0,
@@ -237,6 +243,10 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   // The flushed line's counters are running totals of one bpftrace run.
   let runUntrackedResets = 0;
   let runTableFull = 0;
+  let runLateTicks = 0;
+  /** The latest tick line of this run: every close up to it has been read. */
+  let tickTs = Number.NEGATIVE_INFINITY;
+  const closedInsertLines = opts.closedInsertLines ?? new Set<number>();
 
   /**
    * Who owns a socket, worked out when its line arrives: by the time the line is applied (the
@@ -265,8 +275,10 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
   function countFlushed(e: FlushedLine): void {
     c.untrackedResets += Math.max(0, e.untrackedResets - runUntrackedResets);
     c.mapFullErrors += Math.max(0, e.tableFull - runTableFull);
+    c.lateTicks += Math.max(0, e.lateTicks - runLateTicks);
     runUntrackedResets = e.untrackedResets;
     runTableFull = e.tableFull;
+    runLateTicks = e.lateTicks;
   }
 
   function flushRows(ts: number, g: FlushGroup, flushed: FlushedLine | undefined): void {
@@ -336,6 +348,8 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     queuedSeq = undefined;
     runUntrackedResets = 0;
     runTableFull = 0;
+    runLateTicks = 0;
+    tickTs = Number.NEGATIVE_INFINITY;
   }
 
   function countSkipped(e: { skipped: number; firstReason?: string }): void {
@@ -348,13 +362,13 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       case 'hello':
         startRun(e.intervalS);
         return;
+      case 'seen':
       case 'close':
       case 'fail':
-        c.closedMapFull++;
         queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
         return;
-      case 'seen':
-        queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
+      case 'tick':
+        tickTs = Math.max(tickTs, e.ts);
         return;
       case 'tcpCloses':
         // Each at its own time: the reorder queue puts them before the flush that followed them.
@@ -412,7 +426,9 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
         c.lostEvents += e.count;
         return;
       case 'helperError':
-        if (e.retcode === MAP_FULL_RETCODE) {
+        if (e.retcode === MAP_FULL_RETCODE && e.line !== undefined && closedInsertLines.has(e.line)) {
+          c.closedMapFull++;
+        } else if (e.retcode === MAP_FULL_RETCODE) {
           c.mapFullErrors++;
         } else {
           c.otherHelperErrors++;
@@ -440,7 +456,10 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       return e.kind;
     },
     takeRows() {
-      const cutoff = clock.monotonicNs() - reorderWindowNs;
+      // Not past the last tick: a close is read at the tick after it, and applying later events
+      // first would make it late. Before the first tick of a run, the reorder window alone.
+      const windowEnd = clock.monotonicNs() - reorderWindowNs;
+      const cutoff = tickTs === Number.NEGATIVE_INFINITY ? windowEnd : Math.min(windowEnd, tickTs);
       if (group?.ts !== undefined && group.ts < cutoff - LOST_FLUSHED_AFTER_NS) {
         queueGroup(group, group.ts);
       }
@@ -461,7 +480,6 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       return {
         ...counts,
         ...t,
-        mapFullErrors: Math.max(0, c.mapFullErrors - c.closedMapFull),
         linesRead: KINDS.reduce((sum, k) => sum + linesByKind[k], 0),
         linesByKind: { ...linesByKind },
         malformedLines: linesByKind.malformed + malformedEntries,

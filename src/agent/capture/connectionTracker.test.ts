@@ -167,11 +167,11 @@ test('a new bpftrace run drops live connections and counts them', () => {
   assert.deepEqual([p.stats().abandonedConnections, p.stats().live, p.stats().bpftraceRuns], [1, 0, 2]);
 });
 
-test('flushed counters are running totals per run: map-full and untracked resets count their growth', () => {
-  const flushed = (seq: number, resets: number, full: number) =>
-    JSON.stringify({ type: 'value', data: ['flushed', seq * S, seq, resets, full] });
-  const { stats } = run([flushed(1, 2, 1), flushed(2, 5, 1), fake.hello(10 * S), flushed(3, 1, 4)]);
-  assert.deepEqual([stats.untrackedResets, stats.mapFullErrors], [6, 5]);
+test('flushed counters are running totals per run: map-full, untracked resets and late ticks count their growth', () => {
+  const flushed = (seq: number, resets: number, full: number, late: number) =>
+    JSON.stringify({ type: 'value', data: ['flushed', seq * S, seq, resets, full, late] });
+  const { stats } = run([flushed(1, 2, 1, 0), flushed(2, 5, 1, 3), fake.hello(10 * S), flushed(3, 1, 4, 2)]);
+  assert.deepEqual([stats.untrackedResets, stats.mapFullErrors, stats.lateTicks], [6, 5, 5]);
 });
 
 type Sim = { c: FakeConn; t: FakeTotals; resets: number; closeAt: number; openAt: number };

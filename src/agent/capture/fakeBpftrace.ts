@@ -123,7 +123,9 @@ export const fake = {
       },
     }),
   ],
-  /** The flush lines: flush, @tcp0 (when any), flushed. */
+  /** The tick line: every close up to ts is out. */
+  tick: (ts: number) => value(['tick', ts]),
+  /** The flush lines: flush, @tcp0 (when any), flushed. bpftrace prints a tick line before them (tick). */
   flush(
     ts: number,
     seq: number,
@@ -135,7 +137,7 @@ export const fake = {
       value(['flush', ts, seq]),
       ...(tcp.length > 0 ? [JSON.stringify({ type: 'map', data: { '@tcp0': map } })] : []),
       ...extra,
-      value(['flushed', ts + 20_000, seq, 0, 0]),
+      value(['flushed', ts + 20_000, seq, 0, 0, 0]),
     ];
   },
 };
