@@ -44,7 +44,7 @@ early_established() {
 ip netns exec "$SRV_NS" python3 "$here/traffic.py" server "$out/truth.jsonl" "$out/ready" &
 server_pid=$!
 wait_until 10 test -e "$out/ready"
-# Before the early connection: the kernel's count must cover its whole life, as its close line does.
+# Before the early connection: the kernel's count must cover its whole life, as its close record does.
 cli_retrans_before=$(lab_retrans_segs "$CLI_NS")
 srv_retrans_before=$(lab_retrans_segs "$SRV_NS")
 ip netns exec "$CLI_NS" python3 "$here/traffic.py" early "$out/truth.jsonl" "$out/stop" &

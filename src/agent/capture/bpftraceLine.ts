@@ -82,7 +82,7 @@ export interface UdpStat {
   readonly bytes: number;
 }
 
-/** A map printed at a flush: the entries that parsed; the others counted, with the first one's reason. */
+/** A printed map (at a flush, or a second's closes): the entries that parsed; the others counted, with the first one's reason. */
 export interface MapLine<K extends string, T> {
   readonly kind: K;
   readonly entries: T[];

@@ -41,7 +41,7 @@ const server: FakeConn = {
 };
 
 test('a process that exits right after its line keeps its container: it is looked up as the line arrives', () => {
-  // Both close within the interval, so their close lines are all connections.bt prints of them.
+  // Both close within the interval, so their close records are all connections.bt prints of them.
   const { p, alive, rows } = setup();
   alive.set(100, { comm: 'curl', containerId: CT_A });
   p.handleLine(fake.close(1.2 * S, client, [10, 20, 3, 4, 0]));

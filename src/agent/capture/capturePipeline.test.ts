@@ -60,7 +60,7 @@ function sum(
   return rows.reduce((s, r) => s + r[k], 0);
 }
 
-test('lab: the rows of every TCP connection sum to its close line, one final row each', () => {
+test('lab: the rows of every TCP connection sum to its close record, one final row each', () => {
   const { rows } = replay(lab);
   assert.equal(closeLines.length, truth.filter((t) => t.proto === 'tcp').length);
   for (const c of closeLines) {
@@ -139,7 +139,7 @@ test('lab: open and close within one interval is one row with opened = 1; a fail
   );
 });
 
-test('lab: the abortive close counts its reset once, though the reset line follows the close line', () => {
+test('lab: the abortive close counts its reset once, though the reset line follows the close', () => {
   const { rows } = replay(lab);
   const client = rowsOf(rows, '10.200.0.1', portOf('reset'));
   const server = rowsOf(rows, '10.200.0.2', 5001).filter((r) => r.remote_port === portOf('reset'));

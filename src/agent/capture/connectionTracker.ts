@@ -10,8 +10,8 @@ import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpo
  *
  * The kernel reports running totals (in @tcp0/@tcp1 at each flush, exact in the close record); each row
  * carries the difference from the totals the previous row carried, so the rows of a connection
- * sum to its close line. Every live connection gets a row at every flush, with zero deltas when it
- * was idle; a closed one gets its final row at the first flush after its close line, or when the
+ * sum to its close record. Every live connection gets a row at every flush, with zero deltas when it
+ * was idle; a closed one gets its final row at the first flush after its close record, or when the
  * agent's timer releases it (release), whichever comes first: a lost flush line must not hold a
  * finished connection back. Either way a connection that opens and closes within one interval is
  * one row.
@@ -27,9 +27,9 @@ import { endpointKey, type EndpointKey, type LocalEndpoints } from './localEndpo
  *   baseline: they count only what happened after it, and they are not counted as opened. One
  *   that closes before any flush reports no bytes.
  * - A full table refuses new connections rather than evicting live ones, like the kernel's own
- *   @conn: an evicted connection's later close line would count its history twice, while a
- *   refused one still gets one exact row from its close line (which carries everything).
- * - Resets: an abortive close sends its RST after the close line. Reset lines after the close
+ *   @conn: an evicted connection's later close record would count its history twice, while a
+ *   refused one still gets one exact row from its close record (which carries everything).
+ * - Resets: an abortive close sends its RST after the close record. Reset lines after the close
  *   are folded into the closing row while it waits for its release; one that arrives later still
  *   is emitted on a follow-up 'active' row with only resets set, so sum(resets) stays right
  *   without counting a second close.
@@ -92,7 +92,7 @@ interface Conn {
   emitted: TcpTotals | undefined;
   latest: TcpTotals | undefined;
   rttUs: number;
-  /** Times of the reset lines applied before the close line; one may still be after the close. */
+  /** Times of the reset lines applied before the close record; one may still be after the close. */
   resetTs: number[];
   /** Reset lines beyond the ones whose times are kept, taken as before the close. */
   resetsUntimed: number;
@@ -200,7 +200,7 @@ export class ConnectionTracker {
         this.addReset(conn, e.ts);
       } else if (e.ts > conn.close.ts) {
         conn.resetsAfterClose++;
-      } // else: already in the close line's count
+      } // else: already in the close record's count
     } else if (tomb !== undefined) {
       if (e.ts > tomb.conn.close!.ts) {
         tomb.lateResets++;
@@ -221,7 +221,7 @@ export class ConnectionTracker {
     if (this.closed.has(key)) {
       return;
     }
-    // Most connections are announced by their close line alone (closed before the flush that would
+    // Most connections are announced by their close record alone (closed before the flush that would
     // have printed their identity), as are failed connects and ones refused for room: the close
     // line has everything, and holding it until its release is bounded by the lines per interval.
     const conn = this.live.get(key) ?? this.create(key, e, who);
@@ -231,7 +231,7 @@ export class ConnectionTracker {
     conn.close = e;
     this.setOwner(conn, e.pid, who);
     const early = this.takeEarly(key);
-    // Read before the close line but sent after it (another CPU): not in the close line's count.
+    // Read before the close record but sent after it (another CPU): not in the close record's count.
     conn.resetsAfterClose +=
       countAfter(conn.resetTs, e.ts) + (early === undefined ? 0 : countAfter(early.resetTs, e.ts));
   }
@@ -245,7 +245,7 @@ export class ConnectionTracker {
         continue;
       }
       if (conn.close !== undefined) {
-        continue; // the close line is exact and later than any snapshot
+        continue; // the close record is exact and later than any snapshot
       }
       if (conn.emitted === undefined) {
         conn.emitted = s.totals;
