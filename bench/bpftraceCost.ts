@@ -10,7 +10,8 @@
  * lines and bytes per connection. Needs root and bpftrace.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { CONNECTIONS_BT } from '../src/agent/bpftrace/connectionsProgram';
 import { parseArgs } from 'node:util';
 import { parseProcStat, USER_HZ } from '../src/agent/bpftrace/procStat';
 import { startBpftraceToFile } from './bpftraceToFile';
@@ -24,7 +25,7 @@ function cpuTicks(pid: number): { user: number; system: number } {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      program: { type: 'string', default: join(__dirname, '..', 'bpf', 'connections.bt') },
+      program: { type: 'string', default: CONNECTIONS_BT },
       seconds: { type: 'string', default: '10' },
       interval: { type: 'string', default: '10' },
       out: { type: 'string', default: '/tmp/netmon-bpftrace-cost.jsonl' },
@@ -32,9 +33,9 @@ async function main(): Promise<void> {
   });
   const seconds = Number(values.seconds);
   const out = resolve(values.out);
+  const server = await startLoadServer();
   const bpftrace = await startBpftraceToFile(resolve(values.program), out, Number(values.interval));
   const child = bpftrace.child;
-  const server = await startLoadServer();
   try {
     let atOpen = { user: 0, system: 0 };
     let atClose = { user: 0, system: 0 };

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { diesWithAgent } from '../src/agent/bpftrace/childCommand';
 import { connectionsProgram } from '../src/agent/bpftrace/connectionsProgram';
+import { BPFTRACE_ENV } from '../src/agent/bpftrace/preflight';
 
 /** A connections program run by bpftrace alone, no agent, its output into a file. */
 export interface BpftraceToFile {
@@ -19,7 +21,13 @@ export async function startBpftraceToFile(
 ): Promise<BpftraceToFile> {
   const template = connectionsProgram({ intervalSeconds });
   const fd = openSync(outFile, 'w');
-  const child = spawn('bpftrace', [...template.flags, program, ...template.args], {
+  // Dies with this process: a benchmark that fails must not leave its probes attached.
+  const [file, args] = diesWithAgent(process.env[BPFTRACE_ENV] ?? 'bpftrace', [
+    ...template.flags,
+    program,
+    ...template.args,
+  ]);
+  const child = spawn(file, args, {
     stdio: ['ignore', fd, 'inherit'],
     env: { ...process.env, ...template.env },
   });

@@ -38,6 +38,8 @@ import { receivedCounts } from './receivedCounts';
 import { storedCounts } from './storedCounts';
 
 const WARMUP_MS = 1_000;
+/** NETMON_AGENT_NODE_ARGS, space-separated: flags for the agent's node (see the header). */
+const AGENT_NODE_ARGS = process.env.NETMON_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 /** netmon up prints this once startAgent has resolved: the probes are attached. */
 const AGENT_READY = /capturing with /;
 const AGENT_START_TIMEOUT_MS = 90_000;
@@ -93,7 +95,8 @@ async function round(
     ? await startNetmon(
         ['up', '--no-ui', '--interval', '10', '--data-dir', dataDir, ...sink],
         (line) => AGENT_READY.test(line),
-        AGENT_START_TIMEOUT_MS
+        AGENT_START_TIMEOUT_MS,
+        AGENT_NODE_ARGS
       )
     : undefined;
   const fromMs = Date.now();

@@ -17,12 +17,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONNECTIONS_BT } from '../src/agent/bpftrace/connectionsProgram';
 import { parseArgs } from 'node:util';
 import { startBpftraceToFile } from './bpftraceToFile';
 import { median } from './captureReport';
 import { runLoadClient, startLoadServer } from './loadProcesses';
 
-const PROGRAM = join(__dirname, '..', 'bpf', 'connections.bt');
+const PROGRAM = CONNECTIONS_BT;
 const PER_SYSCALL = /^tracepoint:sock:sock_(send|recv)_length/;
 
 /** The program without every block whose probe list names a per-syscall tracepoint, nor the UDP maps. */

@@ -11,10 +11,13 @@
  * characters, so blocks on the same probe are told apart by #n in the order of the file) and one
  * JSON line. Needs root, bpftrace and bpftool (`apt-get install bpftool`, not part of the agent).
  * Restores kernel.bpf_stats_enabled afterwards: the accounting itself costs two clock reads a run.
+ * It counts every BPF program loaded after it started (bpftrace closes its program fds, so bpftool
+ * cannot tell whose they are): run it while nothing else loads any.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { CONNECTIONS_BT } from '../src/agent/bpftrace/connectionsProgram';
 import { parseArgs } from 'node:util';
 import { startBpftraceToFile } from './bpftraceToFile';
 import { runLoadClient, startLoadServer } from './loadProcesses';
@@ -41,7 +44,7 @@ function programs(): Map<number, ProgInfo> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      program: { type: 'string', default: join(__dirname, '..', 'bpf', 'connections.bt') },
+      program: { type: 'string', default: CONNECTIONS_BT },
       seconds: { type: 'string', default: '8' },
     },
   });
@@ -60,8 +63,8 @@ async function main(): Promise<void> {
 }
 
 async function measure(program: string, seconds: number, existing: Map<number, ProgInfo>): Promise<void> {
-  const bpftrace = await startBpftraceToFile(program, '/tmp/netmon-probe-run-time.jsonl');
   const server = await startLoadServer();
+  const bpftrace = await startBpftraceToFile(program, '/tmp/netmon-probe-run-time.jsonl');
   try {
     const ours = () => new Map([...programs()].filter(([id]) => !existing.has(id)));
     let atOpen = new Map<number, ProgInfo>();

@@ -30,10 +30,10 @@ export interface RunningNetmon {
 export function startNetmon(
   args: readonly string[],
   ready: (line: string) => boolean,
-  timeoutMs: number
+  timeoutMs: number,
+  /** Flags for netmon's own node, e.g. --cpu-prof (node refuses it in NODE_OPTIONS). */
+  nodeArgs: readonly string[] = []
 ): Promise<RunningNetmon> {
-  // Profiling flags for the agent's node (bench/capture.ts); node refuses --cpu-prof in NODE_OPTIONS.
-  const nodeArgs = process.env.NETMON_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));

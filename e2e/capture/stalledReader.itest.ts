@@ -1,9 +1,11 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type Server } from 'node:net';
 import { assertBpftraceAvailable, skipWithoutBpftrace } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
+import { diesWithAgent } from '../../src/agent/bpftrace/childCommand';
 import { connectionsProgram } from '../../src/agent/bpftrace/connectionsProgram';
+import { BPFTRACE_ENV } from '../../src/agent/bpftrace/preflight';
 import { parseBpftraceLine, type TcpCloseEvent } from '../../src/agent/capture/bpftraceLine';
 
 /**
@@ -21,31 +23,44 @@ const STALL_MS = 3000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let child: ChildProcess | undefined;
+let server: Server | undefined;
+// A failure part way must not leave bpftrace running with its probes attached.
+after(() => {
+  child?.kill('SIGKILL');
+  server?.close();
+});
+
 test(
   'a reader stalled for 3 s: bpftrace survives, every close comes out once, the waits are counted',
   { skip: skipWithoutBpftrace, timeout: 120_000 },
   async () => {
     assertBpftraceAvailable();
     const program = connectionsProgram({ intervalSeconds: 1 });
-    const child = spawn('bpftrace', [...program.flags, program.path, ...program.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...program.env },
-    });
+    const [file, args] = diesWithAgent(process.env[BPFTRACE_ENV] ?? 'bpftrace', [
+      ...program.flags,
+      program.path,
+      ...program.args,
+    ]);
+    const bpftrace = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...program.env } });
+    child = bpftrace;
     const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let exitCode: number | null | undefined;
+    bpftrace.stdout.on('data', (b: Buffer) => chunks.push(b));
+    bpftrace.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    bpftrace.on('error', (err) => (stderr += err.message));
+    const exited = new Promise<number | null>((resolve) => bpftrace.on('close', (code) => resolve((exitCode = code))));
     for (let waited = 0; !Buffer.concat(chunks).includes('"hello"'); waited += 100) {
-      assert.ok(waited < 90_000, `bpftrace did not start: ${stderr}`);
+      assert.ok(waited < 90_000 && exitCode === undefined, `bpftrace did not start (exit ${exitCode}): ${stderr}`);
       await sleep(100);
     }
 
-    const server = createServer((s) => {
+    server = createServer((s) => {
       s.once('data', () => s.end(Buffer.alloc(24, 2)));
       s.on('error', () => undefined);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     let made = 0;
     const started = Date.now();
@@ -54,10 +69,10 @@ test(
       const at = Date.now() - started;
       if (!stalled && at >= STALL_FROM_MS && at < STALL_FROM_MS + STALL_MS) {
         stalled = true;
-        child.stdout.pause();
+        bpftrace.stdout.pause();
       } else if (stalled && at >= STALL_FROM_MS + STALL_MS) {
         stalled = false;
-        child.stdout.resume();
+        bpftrace.stdout.resume();
       }
       await new Promise<void>((resolve, reject) => {
         const s = connect({ host: '127.0.0.1', port }, () => s.write(Buffer.alloc(16, 1)));
@@ -67,11 +82,13 @@ test(
       });
       made++;
     }
-    child.stdout.resume();
+    bpftrace.stdout.resume();
     await sleep(2500);
-    child.kill('SIGINT');
+    bpftrace.kill('SIGINT');
     const code = await exited;
+    child = undefined;
     server.close();
+    server = undefined;
     assert.equal(
       code,
       0,

@@ -494,14 +494,8 @@ class AgentLoop implements Agent {
 
   private captureLosses(): Record<keyof typeof CAPTURE_LOSSES, number> {
     const s = this.parts.pipeline.stats();
-    return {
-      evictions: s.evictions,
-      closedForgotten: s.closedForgotten,
-      closedMapFull: s.closedMapFull,
-      lateTicks: s.lateTicks,
-      abandonedConnections: s.abandonedConnections,
-      lateLines: s.lateLines,
-    };
+    const keys = Object.keys(CAPTURE_LOSSES) as Array<keyof typeof CAPTURE_LOSSES>;
+    return Object.fromEntries(keys.map((k) => [k, s[k]])) as Record<keyof typeof CAPTURE_LOSSES, number>;
   }
 
   private warnAboutLosses(): void {

@@ -357,6 +357,11 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
     c.lastRejectReason = e.firstReason ?? c.lastRejectReason;
   }
 
+  /** A seen or close event (line or @closed entry), with its owner as of now. */
+  function queueWithOwner(e: Extract<BpftraceLine, { kind: 'seen' | 'close' | 'fail' }>): void {
+    queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
+  }
+
   function handle(e: BpftraceLine): void {
     switch (e.kind) {
       case 'hello':
@@ -365,7 +370,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       case 'seen':
       case 'close':
       case 'fail':
-        queue.push(e.ts, { event: e, who: ownerOf(e.pid, e.comm, e.cgroup) });
+        queueWithOwner(e);
         return;
       case 'tick':
         tickTs = Math.max(tickTs, e.ts);
@@ -373,9 +378,7 @@ export function createCapturePipeline(opts: CapturePipelineOptions): CapturePipe
       case 'tcpCloses':
         // Each at its own time: the reorder queue puts them before the flush that followed them.
         countSkipped(e);
-        for (const close of e.entries) {
-          queue.push(close.ts, { event: close, who: ownerOf(close.pid, close.comm, close.cgroup) });
-        }
+        e.entries.forEach(queueWithOwner);
         return;
       case 'owner':
         // The owner line is the only one from the owner's own context; it carries no cgroup.

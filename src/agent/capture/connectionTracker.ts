@@ -223,7 +223,7 @@ export class ConnectionTracker {
     }
     // Most connections are announced by their close record alone (closed before the flush that would
     // have printed their identity), as are failed connects and ones refused for room: the close
-    // line has everything, and holding it until its release is bounded by the lines per interval.
+    // record has everything, and holding it until its release is bounded by the closes per interval.
     const conn = this.live.get(key) ?? this.create(key, e, who);
     if (conn.close !== undefined) {
       return;

@@ -67,7 +67,7 @@ export const closeTuple = (ts: number, c: FakeConn, t: FakeTotals, opts: CloseOp
   opts.errno ?? 0,
 ];
 
-export const failTuple = (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}): unknown[] => [
+const failTuple = (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}): unknown[] => [
   'fail',
   ts,
   ...ident(c),
@@ -100,7 +100,6 @@ export const fake = {
   closes: (tuples: unknown[][]) => closedLine(tuples),
   /** A close printed as a line: what connections.bt does when @closed is full. */
   closeLine: (ts: number, c: FakeConn, t: FakeTotals, opts: CloseOpts = {}) => value(closeTuple(ts, c, t, opts)),
-  failLine: (ts: number, c: FakeConn, t: FakeTotals, opts: FailOpts = {}) => value(failTuple(ts, c, t, opts)),
   /** A flush's UDP lines, for flush()'s `extra`: @udp_id0 and @udp0 of flows that sent. */
   udp: (flows: FakeUdp[]): string[] => [
     JSON.stringify({
