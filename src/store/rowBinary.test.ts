@@ -77,7 +77,7 @@ describe('rowBinary column encodings', () => {
     assert.equal(hex('String', 'x'.repeat(300)).slice(0, 4), 'ac02');
   });
 
-  it('a repeated string is written the same every time (the cache keeps the length with the bytes)', () => {
+  it('a repeated string is written the same every time, its length with its bytes', () => {
     const encode = encoderForColumns('t', [{ name: 'c', type: 'String' }]);
     const long = 'é'.repeat(100);
     const rows = [{ c: long }, { c: 'a' }, { c: long }, { c: 'a' }];

@@ -221,61 +221,53 @@ function writeVarUInt(out: Output, n: number): void {
  * rows (strings fresh from JSON.parse, as from the spool), the whole row encoded, medians of three
  * runs: 3.4 µs a row this way; with a bounded Map cache 3.8 copying by loop, 5.4 by Buffer.copy.
  */
-function stringWriter(): WriteValue {
-  return (out, v) => {
-    if (typeof v !== 'string') {
-      throw new BadValue('expected a string');
+const writeString: WriteValue = (out, v) => {
+  if (typeof v !== 'string') {
+    throw new BadValue('expected a string');
+  }
+  const n = v.length;
+  if (n < 128) {
+    out.ensure(1 + 3 * n);
+    const buf = out.buf;
+    let p = out.pos + 1;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) {
+        break;
+      }
+      buf[p++] = c;
     }
-    const n = v.length;
-    if (n < 128) {
-      out.ensure(1 + 3 * n);
-      const buf = out.buf;
-      let p = out.pos + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = v.charCodeAt(i);
-        if (c >= 0x80) {
-          break;
-        }
-        buf[p++] = c;
-      }
-      if (i === n) {
-        buf[out.pos] = n;
-        out.pos = p;
-        return;
-      }
+    if (i === n) {
+      buf[out.pos] = n;
+      out.pos = p;
+      return;
     }
-    const bytes = Buffer.byteLength(v, 'utf8');
-    out.ensure(5 + bytes);
-    writeVarUInt(out, bytes);
-    out.pos += out.buf.write(v, out.pos, bytes, 'utf8');
-  };
-}
+  }
+  const bytes = Buffer.byteLength(v, 'utf8');
+  out.ensure(5 + bytes);
+  writeVarUInt(out, bytes);
+  out.pos += out.buf.write(v, out.pos, bytes, 'utf8');
+};
 
-function stringCodec(): ColumnCodec {
-  return { write: stringWriter(), writeDefault: zeros(1) };
-}
+const stringCodec: ColumnCodec = { write: writeString, writeDefault: zeros(1) };
 
-function arrayOfStrings(): ColumnCodec {
-  const writeString = stringWriter();
-  return {
-    write(out, v) {
-      if (!Array.isArray(v)) {
-        throw new BadValue('expected an array of strings');
+const arrayOfStrings: ColumnCodec = {
+  write(out, v) {
+    if (!Array.isArray(v)) {
+      throw new BadValue('expected an array of strings');
+    }
+    out.ensure(5);
+    writeVarUInt(out, v.length);
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'string') {
+        throw new BadValue(`expected an array of strings; element ${i} is not one`);
       }
-      out.ensure(5);
-      writeVarUInt(out, v.length);
-      for (let i = 0; i < v.length; i++) {
-        try {
-          writeString(out, v[i]);
-        } catch (e) {
-          throw e instanceof BadValue ? new BadValue(`expected an array of strings; element ${i} is not one`) : e;
-        }
-      }
-    },
-    writeDefault: zeros(1),
-  };
-}
+      writeString(out, v[i]);
+    }
+  },
+  writeDefault: zeros(1),
+};
 
 /** The codec of one column type; a type the ingest tables do not use is refused here, at compile time. */
 function codecFor(type: string): ColumnCodec {
@@ -296,9 +288,9 @@ function codecFor(type: string): ColumnCodec {
       return ipv6;
     case 'String':
     case 'LowCardinality(String)':
-      return stringCodec();
+      return stringCodec;
     case 'Array(String)':
-      return arrayOfStrings();
+      return arrayOfStrings;
   }
   const enumBody = /^Enum8\((.*)\)$/.exec(type);
   if (enumBody !== null) {

@@ -1,6 +1,7 @@
 import { constants, accessSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from './dataDirLock';
 
 /**
  * The private directory where the embedded store writes each insert's RowBinary file for chDB to
@@ -24,16 +25,6 @@ export function defaultScratchParent(): string {
 const PREFIX = 'netmon-insert-';
 const OWNED = new RegExp(`^${PREFIX}(\\d+)-`);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but is someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * A fresh directory under `parent`, named after this process. A process killed mid-insert leaves
  * its directory (and on /dev/shm that is memory, up to a batch of rows), so the directories of
@@ -48,7 +39,7 @@ export function makeScratchDir(parent: string): string {
   }
   for (const name of names) {
     const pid = Number(OWNED.exec(name)?.[1]);
-    if (pid > 0 && pid !== process.pid && !alive(pid)) {
+    if (pid > 0 && pid !== process.pid && !isAlive(pid)) {
       try {
         rmSync(join(parent, name), { recursive: true, force: true });
       } catch {
