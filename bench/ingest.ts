@@ -232,14 +232,15 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const of = (path: IngestPath, f: (m: Measurement) => number) =>
-    median(measurements.filter((m) => m.path === path).map(f));
+  // One measurement per round, in round order.
+  const byPath = (path: IngestPath) => measurements.filter((m) => m.path === path);
+  const of = (path: IngestPath, f: (m: Measurement) => number) => median(byPath(path).map(f));
   const perCore = of('batched', (m) => m.rowsPerSecondPerCore);
   const jsonPerCore = of('json', (m) => m.rowsPerSecondPerCore);
   const naivePerCore = of('naive', (m) => m.rowsPerSecondPerCore);
   // Paired within a round, so a busy stretch of the shared machine moves both sides of a ratio.
-  const perRound = (path: IngestPath) => measurements.filter((m) => m.path === path);
-  const ratios = perRound('batched').map((m, k) => m.rowsPerSecondPerCore / perRound('json')[k].rowsPerSecondPerCore);
+  const json = byPath('json');
+  const ratios = byPath('batched').map((m, k) => m.rowsPerSecondPerCore / json[k].rowsPerSecondPerCore);
   const result: IngestResult = {
     rows,
     naiveRows,
