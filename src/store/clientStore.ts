@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { DATABASE, columnNames, type IngestRows, type IngestTable } from '../shared/schema';
@@ -70,15 +70,19 @@ function rowBinaryInserter(client: ClickHouseClient, scratchParent: string) {
   let sequence = 0;
   return {
     async insert<T extends IngestTable>(table: T, rows: ReadonlyArray<IngestRows[T]>, dedupToken?: string) {
-      // Bad rows throw here, naming the row and column, before any file exists.
-      const bytes = rowBinaryEncoder(table)(rows);
       dir ??= makeScratchDir(scratchParent);
       const file = join(dir, `${sequence++}.bin`);
       try {
-        await writeFile(file, bytes).catch((error: unknown) => {
-          // The code (ENOSPC, say) stays on the cause, where RowWriter's failureKind looks for it.
-          const code = (error as NodeJS.ErrnoException).code ?? String(error);
-          throw new Error(`cannot write the insert's scratch file ${file}: ${code}`, { cause: error });
+        // Bad rows throw here, naming the row and column, before any file exists. The write is
+        // synchronous because the encoder's buffer is reused by its next call (rowBinary.ts).
+        rowBinaryEncoder(table)(rows, (bytes) => {
+          try {
+            writeFileSync(file, bytes);
+          } catch (error) {
+            // The code (ENOSPC, say) stays on the cause, where RowWriter's failureKind looks for it.
+            const code = (error as NodeJS.ErrnoException).code ?? String(error);
+            throw new Error(`cannot write the insert's scratch file ${file}: ${code}`, { cause: error });
+          }
         });
         const columns = columnNames(table).join(', ');
         const source = `file(${quoteLiteral(file)}, 'RowBinary', ${quoteLiteral(rowBinaryStructure(table))})`;

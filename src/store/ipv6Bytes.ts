@@ -22,6 +22,14 @@ export function writeIpv6(text: string, out: Uint8Array, offset: number): boolea
     out[offset + 11] = 0xff;
     return writeIpv4(text, 0, text.length, out, offset + 12);
   }
+  // '::' is every row's remote_service_ip unless the connection was DNAT'd: too common for
+  // parseIp's BigInt path, which allocated per row.
+  if (text === '::') {
+    for (let i = 0; i < 16; i++) {
+      out[offset + i] = 0;
+    }
+    return true;
+  }
   return writeIpv6Text(text, out, offset);
 }
 

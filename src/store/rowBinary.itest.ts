@@ -257,7 +257,7 @@ test('IP text: RowBinary takes what the JSON path takes, with the same bytes, an
       .catch(() => undefined);
     let encoded: string | undefined;
     try {
-      encoded = encode([{ ip: text }]).toString('hex');
+      encoded = encode([{ ip: text }], (bytes) => bytes.toString('hex'));
     } catch {
       encoded = undefined;
     }

@@ -4,10 +4,13 @@ import { INGEST_TABLES, columnNames } from '../shared/schema';
 import { encoderForColumns, rowBinaryEncoder, rowBinaryStructure } from './rowBinary';
 import { connectionRow } from './sampleRows';
 
+/** The encoder's bytes are its reused buffer, valid only inside the callback: tests keep a copy. */
+const copy = (bytes: Buffer) => Buffer.from(bytes);
+
 /** The hex of one column of one value. */
 function hex(type: string, value: unknown, added = false): string {
   const encode = encoderForColumns('t', [{ name: 'c', type, added }]);
-  return encode([{ c: value }]).toString('hex');
+  return encode([{ c: value }], copy).toString('hex');
 }
 
 function refusal(type: string, value: unknown): string {
@@ -36,6 +39,27 @@ describe('rowBinary column encodings', () => {
     assert.equal(hex('UInt64', '18446744073709551615'), 'ffffffffffffffff');
     assert.equal(hex('UInt64', '9007199254740993'), '0100000000002000');
     assert.equal(hex('UInt64', '007'), '0700000000000000');
+  });
+
+  it('UInt64 decimal strings of 16 to 20 digits: the same bytes as BigInt gives, and 2^64 and up refused', () => {
+    // A fixed-step walk over the range, with the edges: the limb arithmetic against BigInt's own.
+    const values = [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 10n ** 19n, 10n ** 15n, 2n ** 64n - 2n ** 32n];
+    for (let v = 10n ** 15n; v < 2n ** 64n; v += 17_592_186_044_417n * 7919n) {
+      values.push(v);
+    }
+    for (const v of values) {
+      const expected = Buffer.alloc(8);
+      expected.writeBigUInt64LE(v);
+      assert.equal(hex('UInt64', v.toString()), expected.toString('hex'), v.toString());
+    }
+    for (const text of [
+      '18446744073709551616',
+      '18446744073709551625',
+      '99999999999999999999',
+      '36893488147419103232',
+    ]) {
+      assert.match(refusal('UInt64', text), /expected at most 2\^64-1/, text);
+    }
   });
 
   it('UInt32, UInt16, UInt8 little-endian', () => {
@@ -81,7 +105,7 @@ describe('rowBinary column encodings', () => {
     const encode = encoderForColumns('t', [{ name: 'c', type: 'String' }]);
     const long = 'é'.repeat(100);
     const rows = [{ c: long }, { c: 'a' }, { c: long }, { c: 'a' }];
-    assert.equal(encode(rows).toString('hex'), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
+    assert.equal(encode(rows, copy).toString('hex'), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
   });
 
   it('Array(String): LEB128 count, then each string', () => {
@@ -95,16 +119,64 @@ describe('rowBinary column encodings', () => {
       { name: 'a', type: 'String' },
     ]);
     assert.equal(
-      encode([
-        { a: 'x', b: 1 },
-        { a: 'yz', b: 2 },
-      ]).toString('hex'),
+      encode(
+        [
+          { a: 'x', b: 1 },
+          { a: 'yz', b: 2 },
+        ],
+        copy
+      ).toString('hex'),
       '0101780202797a'
     );
     const big = Array.from({ length: 1000 }, (_, i) => ({ a: 'é'.repeat(500) + String(i), b: i % 256 }));
-    const out = encode(big);
+    const out = encode(big, copy);
     assert.equal(out.length, 1000 * (1 + 2 + 1000) + 10 + 90 * 2 + 900 * 3);
     assert.equal(out.subarray(out.length - 3).toString(), '999');
+  });
+
+  it('reuses its buffer: each call writes from the start, a smaller batch after a larger one included', () => {
+    const encode = encoderForColumns('t', [{ name: 'a', type: 'String' }]);
+    const seen: Buffer[] = [];
+    const big = encode(
+      Array.from({ length: 100 }, () => ({ a: 'x'.repeat(50) })),
+      (bytes) => {
+        seen.push(bytes);
+        return bytes.length;
+      }
+    );
+    assert.equal(big, 100 * 51);
+    assert.equal(
+      encode([{ a: 'yz' }], (bytes) => {
+        seen.push(bytes);
+        return bytes.toString('hex');
+      }),
+      '02797a'
+    );
+    // The same memory both times: what a caller kept from the first call was overwritten.
+    assert.equal(seen[0].buffer, seen[1].buffer);
+  });
+
+  it("an encode inside another encode's callback gets its own buffer", () => {
+    const encode = encoderForColumns('t', [{ name: 'a', type: 'UInt8' }]);
+    const outer = encode([{ a: 1 }, { a: 2 }], (first) => {
+      const inner = encode([{ a: 9 }], (second) => second.toString('hex'));
+      return `${first.toString('hex')}/${inner}`;
+    });
+    assert.equal(outer, '0102/09');
+  });
+
+  it('a failed encode leaves the encoder usable', () => {
+    const encode = encoderForColumns('t', [{ name: 'a', type: 'UInt8' }]);
+    assert.throws(() => encode([{ a: 1 }, { a: 300 }], copy), /row 1: 300/);
+    assert.equal(encode([{ a: 7 }], copy).toString('hex'), '07');
+    assert.throws(
+      () =>
+        encode([{ a: 1 }], () => {
+          throw new Error('the callback failed');
+        }),
+      /the callback failed/
+    );
+    assert.equal(encode([{ a: 8 }], copy).toString('hex'), '08');
   });
 
   it("a missing value of an added column is the type's default, as the JSON path's null stored it", () => {
@@ -165,12 +237,12 @@ describe('rowBinary refusals name the table, column, row, value and what was exp
   it('in a real table, at the row it happened', () => {
     const rows = [connectionRow(), connectionRow(), connectionRow({ remote_port: 70000 })];
     assert.throws(
-      () => rowBinaryEncoder('connections')(rows),
+      () => rowBinaryEncoder('connections')(rows, copy),
       /^Error: connections\.remote_port, row 2: 70000; expected a whole number from 0 to 65535 \(UInt16\)$/
     );
     const { node: _node, ...noNode } = connectionRow();
     assert.throws(
-      () => rowBinaryEncoder('connections')([noNode as never]),
+      () => rowBinaryEncoder('connections')([noNode as never], copy),
       /connections\.node, row 0: undefined; missing/
     );
   });
@@ -195,18 +267,18 @@ describe('rowBinaryEncoder and rowBinaryStructure', () => {
         columnNames(table),
         table
       );
-      assert.doesNotThrow(() => rowBinaryEncoder(table)([]));
+      assert.doesNotThrow(() => rowBinaryEncoder(table)([], copy));
     }
     assert.match(rowBinaryStructure('connections'), /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node /);
   });
 
   it('a connections row: 8 + 8 bytes of ts and id first, the added columns in place', () => {
     const row = connectionRow({ ts: 1, connection_id: '2' });
-    const out = rowBinaryEncoder('connections')([row]);
+    const out = rowBinaryEncoder('connections')([row], copy);
     assert.equal(out.subarray(0, 16).toString('hex'), '01000000000000000200000000000000');
     const { remote_service_ip: _ip, remote_service_port: _port, ...old } = row;
     // Without the two added columns: 16 bytes of '::' and 2 of port 0 instead of '10.96.0.20' and 5432.
-    const without = rowBinaryEncoder('connections')([old]);
+    const without = rowBinaryEncoder('connections')([old], copy);
     assert.equal(without.length, out.length);
     assert.notDeepEqual(without, out);
   });

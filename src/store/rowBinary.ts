@@ -48,7 +48,6 @@ export interface RowBinaryColumn {
 }
 
 const TWO_32 = 2 ** 32;
-const MAX_UINT64 = 2n ** 64n - 1n;
 
 function writeUInt32At(buf: Buffer, at: number, v: number): void {
   buf[at] = v;
@@ -88,6 +87,43 @@ const dateTime64: ColumnCodec = {
 /** Decimal text of a UInt64; longer than 15 digits it may pass 2^53, so BigInt does those. */
 const UINT64_TEXT = /^[0-9]{1,20}$/;
 
+/**
+ * 16 to 20 decimal digits as 8 bytes little-endian, through four 16-bit limbs (lowest first), as
+ * connectionId builds the hash: no BigInt, which allocated per row and cost the encoder its GC
+ * pauses. False when the value passes 2^64-1.
+ */
+function writeDecimalUInt64(out: Output, text: string): boolean {
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
+  for (let i = 0; i < text.length; i++) {
+    const t0 = l0 * 10 + (text.charCodeAt(i) - 48);
+    const t1 = l1 * 10 + Math.floor(t0 / 0x10000);
+    const t2 = l2 * 10 + Math.floor(t1 / 0x10000);
+    const t3 = l3 * 10 + Math.floor(t2 / 0x10000);
+    if (t3 > 0xffff) {
+      return false;
+    }
+    l0 = t0 & 0xffff;
+    l1 = t1 & 0xffff;
+    l2 = t2 & 0xffff;
+    l3 = t3;
+  }
+  out.ensure(8);
+  const { buf, pos } = out;
+  buf[pos] = l0;
+  buf[pos + 1] = l0 >>> 8;
+  buf[pos + 2] = l1;
+  buf[pos + 3] = l1 >>> 8;
+  buf[pos + 4] = l2;
+  buf[pos + 5] = l2 >>> 8;
+  buf[pos + 6] = l3;
+  buf[pos + 7] = l3 >>> 8;
+  out.pos += 8;
+  return true;
+}
+
 const uint64: ColumnCodec = {
   write(out, v) {
     if (typeof v === 'number') {
@@ -104,13 +140,9 @@ const uint64: ColumnCodec = {
       writeSafeInt64(out, Number(v));
       return;
     }
-    const n = BigInt(v);
-    if (n > MAX_UINT64) {
+    if (!writeDecimalUInt64(out, v)) {
       throw new BadValue('expected at most 2^64-1 (18446744073709551615)');
     }
-    out.ensure(8);
-    out.buf.writeBigUInt64LE(n, out.pos);
-    out.pos += 8;
   },
   writeDefault: zeros(8),
 };
@@ -341,11 +373,23 @@ function compileRowLoop(names: readonly string[]): EncodeRows {
   ) as EncodeRows;
 }
 
+/**
+ * Encodes rows and hands the bytes to `consume`, whose result it returns. The bytes are the encoder's
+ * own buffer, reused by its next call, so they are valid only inside `consume`: copy them to keep them.
+ * A fresh 20 MB buffer per 50k-row batch was V8 external memory, and it set off a full GC of the
+ * agent's heap every other batch: 200k synthetic rows took ~3.5 µs a row that way, ~1.9 reused
+ * (docs/BENCHMARKS.md, change 6).
+ */
+export type RowBinaryEncode<Row> = <R>(rows: readonly Row[], consume: (bytes: Buffer) => R) => R;
+
+/** Buffers larger than this are not kept between calls (an odd huge batch would pin its memory). */
+const KEEP_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
+
 /** The encoder of any column list: rowBinaryEncoder's, and the unit tests' own columns. */
 export function encoderForColumns(
   label: string,
   columns: readonly RowBinaryColumn[]
-): (rows: ReadonlyArray<Record<string, unknown>>) => Buffer {
+): RowBinaryEncode<Record<string, unknown>> {
   const codecs = columns.map((c) => codecFor(c.type));
   const write = codecs.map((c) => c.write);
   const missing = columns.map((c, k) =>
@@ -357,8 +401,13 @@ export function encoderForColumns(
   );
   const loop = compileRowLoop(columns.map((c) => c.name));
   let bytesPerRow = FIRST_GUESS_BYTES_PER_ROW;
-  return (rows) => {
-    const out = new Output(Math.max(64, Math.ceil(rows.length * bytesPerRow * 1.1)));
+  let kept: Output | undefined;
+  return (rows, consume) => {
+    const need = Math.max(64, Math.ceil(rows.length * bytesPerRow * 1.1));
+    // Taken, not shared: a `consume` that encodes again (re-entrant) gets a buffer of its own.
+    const out = kept !== undefined && kept.buf.length >= need ? kept : new Output(need);
+    kept = undefined;
+    out.pos = 0;
     const at = { row: 0, column: 0 };
     try {
       loop(rows, out, write, missing, at);
@@ -373,7 +422,13 @@ export function encoderForColumns(
     if (rows.length > 0) {
       bytesPerRow = Math.ceil(out.pos / rows.length);
     }
-    return out.buf.subarray(0, out.pos);
+    try {
+      return consume(out.buf.subarray(0, out.pos));
+    } finally {
+      if (out.buf.length <= KEEP_BUFFER_MAX_BYTES) {
+        kept = out;
+      }
+    }
   };
 }
 
@@ -382,16 +437,16 @@ function columnsOf(table: IngestTable): RowBinaryColumn[] {
   return columnNames(table).map((name) => ({ name, type: defs[name].type, added: defs[name].added }));
 }
 
-const encoders = new Map<IngestTable, (rows: ReadonlyArray<Record<string, unknown>>) => Buffer>();
+const encoders = new Map<IngestTable, RowBinaryEncode<Record<string, unknown>>>();
 
 /** The RowBinary encoder of an ingest table, columns in columnNames(table) order; compiled once. */
-export function rowBinaryEncoder<T extends IngestTable>(table: T): (rows: ReadonlyArray<IngestRows[T]>) => Buffer {
+export function rowBinaryEncoder<T extends IngestTable>(table: T): RowBinaryEncode<IngestRows[T]> {
   let encoder = encoders.get(table);
   if (encoder === undefined) {
     encoder = encoderForColumns(table, columnsOf(table));
     encoders.set(table, encoder);
   }
-  return encoder as unknown as (rows: ReadonlyArray<IngestRows[T]>) => Buffer;
+  return encoder as unknown as RowBinaryEncode<IngestRows[T]>;
 }
 
 /**
