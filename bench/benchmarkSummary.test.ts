@@ -39,7 +39,7 @@ const inputs: BenchInputs = {
     rounds: 3,
     rowsPerSecondPerCore: 40_000,
     jsonRowsPerSecondPerCore: 25_000,
-    rowBinaryOverJson: 1.62,
+    nativeOverJson: 1.62,
     naiveRowsPerSecondPerCore: 40,
     speedup: 1000,
     rowsPerSecond: 20_000,
@@ -80,7 +80,7 @@ describe('benchmarksJson', () => {
     assert.equal(b.ingest.rows_per_s_per_core, 40_000);
     assert.equal(b.ingest.naive_rows_per_s_per_core, 40);
     assert.equal(b.ingest.json_rows_per_s_per_core, 25_000);
-    assert.equal(b.ingest.rowbinary_over_json, 1.62);
+    assert.equal(b.ingest.native_over_json, 1.62);
     assert.equal(b.storage.bytes_per_row, 29.5);
     assert.equal(b.storage.rollups?.connections_1m.bytes_per_source_row, 18);
     assert.equal(b.query.raw_rows, 1_000_000);
@@ -134,7 +134,7 @@ describe('renderSummary', () => {
     assert.match(text, /\| `storage\.rollups\.connections_1m` \| 30 B per rollup row \| 18 B per source row \|/);
     assert.match(
       text,
-      /\| `ingest\.json_rows_per_s_per_core` \(the same batches as JSONCompactEachRow\) \| 25,000 \| RowBinary is 1\.62x \|/
+      /\| `ingest\.json_rows_per_s_per_core` \(the same batches as JSONCompactEachRow\) \| 25,000 \| Native is 1\.62x \|/
     );
   });
 

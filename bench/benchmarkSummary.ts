@@ -121,12 +121,12 @@ export interface CaptureSection {
 
 export interface IngestSection {
   readonly error?: string;
-  /** RowWriter batches as the embedded store sends them (RowBinary). */
+  /** RowWriter batches as the embedded store sends them (Native blocks). */
   readonly rows_per_s_per_core: number | null;
   readonly naive_rows_per_s_per_core: number | null;
-  /** The same batches as JSONCompactEachRow, the store's format before RowBinary; absent from older runs. */
+  /** The same batches as JSONCompactEachRow, the store's format before RowBinary and Native; absent from older runs. */
   readonly json_rows_per_s_per_core?: number;
-  readonly rowbinary_over_json?: number;
+  readonly native_over_json?: number;
   readonly batched_over_naive?: number;
   readonly rows_per_s_wall?: number;
   readonly rows?: number;
@@ -178,7 +178,7 @@ function ingestSection(i: BenchInputs['ingest']): IngestSection {
     rows_per_s_per_core: i.rowsPerSecondPerCore,
     naive_rows_per_s_per_core: i.naiveRowsPerSecondPerCore,
     json_rows_per_s_per_core: i.jsonRowsPerSecondPerCore,
-    rowbinary_over_json: i.rowBinaryOverJson,
+    native_over_json: i.nativeOverJson,
     batched_over_naive: i.speedup,
     rows_per_s_wall: i.rowsPerSecond,
     rows: i.rows,
@@ -284,7 +284,7 @@ export function renderSummary(b: BenchmarksJson): string {
   const side: string[] = [];
   if (i.json_rows_per_s_per_core !== undefined) {
     side.push(
-      `| \`ingest.json_rows_per_s_per_core\` (the same batches as JSONCompactEachRow) | ${num(i.json_rows_per_s_per_core)} | RowBinary is ${num(i.rowbinary_over_json)}x |`
+      `| \`ingest.json_rows_per_s_per_core\` (the same batches as JSONCompactEachRow) | ${num(i.json_rows_per_s_per_core)} | Native is ${num(i.native_over_json)}x |`
     );
   }
   if (i.naive_rows_per_s_per_core !== null) {

@@ -2,9 +2,9 @@
  * How fast do agent records get into the embedded store, per core? Realistic connection rows (the
  * synthetic fleet generator's, in time order) go through the agent's own RowWriter into a fresh
  * chDB store, in 50,000-row batches with dedup tokens, rollup views included, exactly as `netmon up`
- * writes them (RowBinary files, src/store/clientStore.ts). Side by side, in the same run and on the
+ * writes them (Native files, src/store/clientStore.ts). Side by side, in the same run and on the
  * same rows: the same RowWriter batches sent as JSONCompactEachRow (the store's format before
- * RowBinary, and still a server's), and the naive path: one INSERT per row, the row as JSONEachRow
+ * RowBinary and Native, and still a server's), and the naive path: one INSERT per row, the row as JSONEachRow
  * text (JSON.stringify). Rounds rotate the three paths' order.
  *
  * Each measurement is its own process with its own data dir; its CPU is user + system of the whole
@@ -41,7 +41,7 @@ const SPAN_MS = 10 * 60_000;
 const MERGE_WAIT_MS = 60_000;
 const SCRIPT = __filename;
 
-/** 'batched': RowWriter into the store as openStore makes it (RowBinary); 'json': the same, as JSONCompactEachRow. */
+/** 'batched': RowWriter into the store as openStore makes it (Native); 'json': the same, as JSONCompactEachRow. */
 type IngestPath = 'batched' | 'json' | 'naive';
 const PATHS: readonly IngestPath[] = ['batched', 'json', 'naive'];
 
@@ -159,12 +159,12 @@ export interface IngestResult {
   readonly rows: number;
   readonly naiveRows: number;
   readonly rounds: number;
-  /** The default path: RowWriter batches as RowBinary. */
+  /** The default path: RowWriter batches as Native blocks. */
   readonly rowsPerSecondPerCore: number;
   /** RowWriter batches as JSONCompactEachRow, measured in the same rounds. */
   readonly jsonRowsPerSecondPerCore: number;
-  /** Median over rounds of RowBinary ÷ JSON within the round. */
-  readonly rowBinaryOverJson: number;
+  /** Median over rounds of Native ÷ JSON within the round. */
+  readonly nativeOverJson: number;
   readonly naiveRowsPerSecondPerCore: number;
   /** Batched over naive, medians. */
   readonly speedup: number;
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     rounds,
     rowsPerSecondPerCore: perCore,
     jsonRowsPerSecondPerCore: jsonPerCore,
-    rowBinaryOverJson: Math.round(median(ratios) * 100) / 100,
+    nativeOverJson: Math.round(median(ratios) * 100) / 100,
     naiveRowsPerSecondPerCore: naivePerCore,
     speedup: Math.round((perCore / naivePerCore) * 10) / 10,
     rowsPerSecond: of('batched', (m) => m.rowsPerSecond),
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
   const summary =
     `ingest (medians of ${rounds}): RowWriter batches ${perCore.toLocaleString('en-US')} rows/s per core ` +
     `(${result.rowsPerSecond.toLocaleString('en-US')} rows/s wall), the same as JSONCompactEachRow ` +
-    `${jsonPerCore.toLocaleString('en-US')} (RowBinary ${result.rowBinaryOverJson}x), naive row-by-row ${naivePerCore.toLocaleString('en-US')} ` +
+    `${jsonPerCore.toLocaleString('en-US')} (Native ${result.nativeOverJson}x), naive row-by-row ${naivePerCore.toLocaleString('en-US')} ` +
     `rows/s per core: ${result.speedup}x; target >= ${INGEST_TARGET_ROWS_PER_S_PER_CORE.toLocaleString('en-US')}: ` +
     `${result.met ? 'met' : 'NOT met'}\n`;
   if (values.json) {

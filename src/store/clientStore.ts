@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writevSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { DATABASE, columnNames, type IngestRows, type IngestTable } from '../shared/schema';
 import { quoteLiteral } from '../shared/sql/escape';
 import type { QueryParams } from '../shared/sql/query';
-import { rowBinaryEncoder, rowBinaryStructure } from './rowBinary';
+import { nativeEncoder, nativeStructure } from './nativeFormat';
 import { defaultScratchParent, makeScratchDir } from './scratchDir';
 import type { ResultFormat, Store } from './store';
 
@@ -28,9 +28,9 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
 }
 
 /**
- * How rows reach the engine. 'RowBinary' (the embedded store, set by openStore): the batch is
- * encoded as RowBinary (rowBinary.ts) into a scratch file, and chDB runs
- * `INSERT INTO t (cols) SELECT * FROM file(path, 'RowBinary', structure)`. chDB's client
+ * How rows reach the engine. 'Native' (the embedded store, set by openStore): the batch is encoded
+ * as a Native block (nativeFormat.ts) into a scratch file, and chDB runs
+ * `INSERT INTO t (cols) SELECT * FROM file(path, 'Native', structure)`. chDB's client
  * connection joins an insert's body to its SQL as one string and its raw insert takes only text
  * formats, so a file is the one way to hand it binary. 'JSONCompactEachRow' (a server, and the
  * default): positional arrays in schema.ts column order, named in the INSERT; a server's file()
@@ -46,13 +46,15 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
  *   3.4 s (/tmp): 2.1x less CPU than JSONCompactEachRow; encoding is ~3 µs of its ~15 µs a row.
  * The file's place is within the noise (it lives milliseconds and is never flushed); /dev/shm is
  * preferred so that a full data disk fails in chDB (NOT_ENOUGH_SPACE), not in the scratch write.
+ * Native replaced RowBinary in the same file: chDB reads a column at a time instead of a value at
+ * a time (docs/BENCHMARKS.md, change 6).
  */
-export type InsertFormat = 'RowBinary' | 'JSONCompactEachRow';
+export type InsertFormat = 'Native' | 'JSONCompactEachRow';
 
 export interface StoreFromClientOptions {
-  /** Default 'JSONCompactEachRow', which works against any ClickHouse; 'RowBinary' only where file() reads this machine's disk (chDB). */
+  /** Default 'JSONCompactEachRow', which works against any ClickHouse; 'Native' only where file() reads this machine's disk (chDB). */
   insertFormat?: InsertFormat;
-  /** Where RowBinary inserts make their scratch directory; default /dev/shm, else the OS temp dir. */
+  /** Where Native inserts make their scratch directory; default /dev/shm, else the OS temp dir. */
   scratchParent?: string;
 }
 
@@ -62,10 +64,38 @@ function insertValues<T extends IngestTable>(table: T, rows: ReadonlyArray<Inges
 }
 
 /**
- * Inserts through RowBinary files in one private directory, made at the first insert and removed
+ * Writes every byte of the chunks to a new file, or throws. writev may write only part (a disk
+ * that fills up returns a short count first, and the error only on the next call), so it loops.
+ */
+function writeChunksSync(file: string, chunks: readonly Buffer[]): void {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    let rest = chunks.filter((c) => c.length > 0);
+    while (rest.length > 0) {
+      let written = writevSync(fd, rest);
+      if (written === 0) {
+        throw Object.assign(new Error(`writev wrote nothing to ${file}`), { code: 'EIO' });
+      }
+      let i = 0;
+      while (i < rest.length && written >= rest[i].length) {
+        written -= rest[i].length;
+        i++;
+      }
+      rest = rest.slice(i);
+      if (written > 0) {
+        rest[0] = rest[0].subarray(written);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Inserts through Native files in one private directory, made at the first insert and removed
  * on close; each insert's file is removed once chDB has read it, whatever happened.
  */
-function rowBinaryInserter(client: ClickHouseClient, scratchParent: string) {
+function nativeInserter(client: ClickHouseClient, scratchParent: string) {
   let dir: string | undefined;
   let sequence = 0;
   return {
@@ -74,10 +104,10 @@ function rowBinaryInserter(client: ClickHouseClient, scratchParent: string) {
       const file = join(dir, `${sequence++}.bin`);
       try {
         // Bad rows throw here, naming the row and column, before any file exists. The write is
-        // synchronous because the encoder's buffer is reused by its next call (rowBinary.ts).
-        rowBinaryEncoder(table)(rows, (bytes) => {
+        // synchronous because the encoder's buffers are reused by its next call (nativeFormat.ts).
+        nativeEncoder(table)(rows, (chunks) => {
           try {
-            writeFileSync(file, bytes);
+            writeChunksSync(file, chunks);
           } catch (error) {
             // The code (ENOSPC, say) stays on the cause, where RowWriter's failureKind looks for it.
             const code = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -85,7 +115,7 @@ function rowBinaryInserter(client: ClickHouseClient, scratchParent: string) {
           }
         });
         const columns = columnNames(table).join(', ');
-        const source = `file(${quoteLiteral(file)}, 'RowBinary', ${quoteLiteral(rowBinaryStructure(table))})`;
+        const source = `file(${quoteLiteral(file)}, 'Native', ${quoteLiteral(nativeStructure(table))})`;
         // The same dedup settings as the JSON path, applied the same way (chDB: SETs before the statement).
         await client.command({
           query: `INSERT INTO ${DATABASE}.${table} (${columns}) SELECT * FROM ${source}`,
@@ -110,10 +140,8 @@ export function storeFromClient(
   description: string,
   opts: StoreFromClientOptions = {}
 ): Store {
-  const rowBinary =
-    opts.insertFormat === 'RowBinary'
-      ? rowBinaryInserter(client, opts.scratchParent ?? defaultScratchParent())
-      : undefined;
+  const native =
+    opts.insertFormat === 'Native' ? nativeInserter(client, opts.scratchParent ?? defaultScratchParent()) : undefined;
   return {
     description,
 
@@ -149,8 +177,8 @@ export function storeFromClient(
       if (rows.length === 0) {
         return;
       }
-      if (rowBinary !== undefined) {
-        await rowBinary.insert(table, rows, dedupToken);
+      if (native !== undefined) {
+        await native.insert(table, rows, dedupToken);
         return;
       }
       await client.insert({
@@ -163,7 +191,7 @@ export function storeFromClient(
     },
 
     async close() {
-      rowBinary?.close();
+      native?.close();
       await client.close();
     },
   };

@@ -93,9 +93,9 @@ async function main() {
   const store = storeFromClient(client, dir);
   // The scratch file on tmpfs and on the temp dir's disk, to see whether the file's place matters.
   const shm = existsSync('/dev/shm')
-    ? storeFromClient(client, dir, { insertFormat: 'RowBinary', scratchParent: '/dev/shm' })
+    ? storeFromClient(client, dir, { insertFormat: 'Native', scratchParent: '/dev/shm' })
     : undefined;
-  const disk = storeFromClient(client, dir, { insertFormat: 'RowBinary', scratchParent: tmpdir() });
+  const disk = storeFromClient(client, dir, { insertFormat: 'Native', scratchParent: tmpdir() });
   await migrate(store);
   const rows = Array.from({ length: ROWS }, (_, i) => sampleRow(i));
   const table = 'netmon.connections';
@@ -110,8 +110,8 @@ async function main() {
       }),
     // The store's own paths, dedup settings included.
     'JSONCompactEachRow (store)': () => store.insert('connections', rows),
-    ...(shm === undefined ? {} : { 'RowBinary file, /dev/shm (store)': () => shm.insert('connections', rows) }),
-    [`RowBinary file, ${tmpdir()} (store)`]: () => disk.insert('connections', rows),
+    ...(shm === undefined ? {} : { 'Native file, /dev/shm (store)': () => shm.insert('connections', rows) }),
+    [`Native file, ${tmpdir()} (store)`]: () => disk.insert('connections', rows),
   };
   const fingerprint = `SELECT count() AS n, sum(cityHash64(${COLUMNS.join(', ')})) AS h FROM ${table}`;
   const results = new Map<string, { cpu: number[]; wall: number[]; hashes: Set<string> }>();

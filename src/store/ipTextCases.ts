@@ -1,6 +1,6 @@
 /**
  * IP text and the IPv6 column bytes it must become, or undefined where ClickHouse refuses it: the
- * unit test of writeIpv6 checks the bytes, and rowBinary.itest checks that the engine's own JSON
+ * unit test of writeIpv6 checks the bytes, and nativeFormat.itest checks that the engine's own JSON
  * parsing agrees on every case.
  */
 export const IP_TEXT_CASES: ReadonlyArray<readonly [text: string, hex: string | undefined]> = [

@@ -1,7 +1,7 @@
 /**
- * IP text to the 16 bytes of a ClickHouse IPv6 value (network order), for the RowBinary encoder.
+ * IP text to the 16 bytes of a ClickHouse IPv6 value (network order), for the Native encoder.
  * It accepts what ClickHouse accepts from JSON text, so the two insert paths store the same
- * values and refuse the same ones (rowBinary.itest.ts checks this against the engine): dotted
+ * values and refuse the same ones (nativeFormat.itest.ts checks this against the engine): dotted
  * IPv4 as its v4-mapped address (::ffff:a.b.c.d), IPv6 with at most one `::` and an optional
  * dotted IPv4 tail, hex in either case. Refused, as there: no zone (`%eth0`), no spaces, no
  * leading zeros in an IPv4 part (`010.0.0.1`, which some parsers read as octal), an empty string.

@@ -13,7 +13,7 @@ export interface OpenStoreOptions {
   /** http(s)://[user:password@]host:port of a ClickHouse server, instead of the embedded engine. */
   url?: string;
   /**
-   * How inserts reach the embedded engine: RowBinary files (the default, the cheaper) or
+   * How inserts reach the embedded engine: Native files (the default, the cheaper) or
    * JSONCompactEachRow (the benches' comparison). A server always gets JSONCompactEachRow: its
    * file() would read the server's disk, not this one.
    */
@@ -30,9 +30,9 @@ type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[
 
 /** Opens the embedded engine or a server and checks that it answers before handing it out. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
-  if (opts.url !== undefined && opts.insertFormat === 'RowBinary') {
+  if (opts.url !== undefined && opts.insertFormat === 'Native') {
     throw new StoreError(
-      `insert format RowBinary with ClickHouse at a URL: expected the embedded engine (a server's file() reads its own disk)`
+      `insert format Native with ClickHouse at a URL: expected the embedded engine (a server's file() reads its own disk)`
     );
   }
   const { client, description } = opts.url !== undefined ? httpClient(opts.url) : embeddedClient(opts.dataDir);
@@ -48,7 +48,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       cause: ping.error,
     });
   }
-  const insertFormat = opts.url !== undefined ? 'JSONCompactEachRow' : (opts.insertFormat ?? 'RowBinary');
+  const insertFormat = opts.url !== undefined ? 'JSONCompactEachRow' : (opts.insertFormat ?? 'Native');
   return storeFromClient(client, description, { insertFormat });
 }
 

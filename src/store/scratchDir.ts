@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isAlive } from './dataDirLock';
 
 /**
- * The private directory where the embedded store writes each insert's RowBinary file for chDB to
+ * The private directory where the embedded store writes each insert's Native file for chDB to
  * read (clientStore.ts). /dev/shm when it is there and writable: the file lives a few milliseconds
  * and never needs a disk, and it is not on the data dir's disk, so a full data disk still fails in
  * chDB with NOT_ENOUGH_SPACE, as the reliability tests expect, rather than here. Else the OS temp

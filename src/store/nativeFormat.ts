@@ -2,17 +2,20 @@ import { columnNames, tables, type IngestRows, type IngestTable } from '../share
 import { writeIpv6 } from './ipv6Bytes';
 
 /**
- * Rows as RowBinary, for the embedded store's insert (clientStore.ts): each column in schema.ts
- * order, as the type's binary form, with no names, delimiters or text to parse. The encoder of a
- * table is compiled once from its column types. It is strict where the JSON text path was
- * lenient: ClickHouse wraps 300 into a UInt8 as 44 and 2^64 into a UInt64 as 0, and stores a
- * number sent for a String as its text; here each of those throws, naming the table, column, row
- * and value, so nothing wrong is stored silently. A missing (undefined or null) value is an error
- * too, except in a column a later migration added (schema.ts `added`), where the JSON path's null
- * stored the type's default, and so does this.
+ * Rows as a ClickHouse Native block, for the embedded store's insert (clientStore.ts): the column
+ * count and row count, then each column in schema.ts order as its name, its type and all its values
+ * in the type's binary form. Columnar, so chDB reads each column in one pass instead of a value at
+ * a time as with RowBinary: the same rows cost it ~2.5 µs less a row (docs/BENCHMARKS.md, change
+ * 6). LowCardinality columns travel as String and the insert converts them. The encoder of a table
+ * is compiled once from its column types. It is strict where the JSON text path was lenient:
+ * ClickHouse wraps 300 into a UInt8 as 44 and 2^64 into a UInt64 as 0, and stores a number sent
+ * for a String as its text; here each of those throws, naming the table, column, row and value, so
+ * nothing wrong is stored silently. A missing (undefined or null) value is an error too, except in
+ * a column a later migration added (schema.ts `added`), where the JSON path's null stored the
+ * type's default, and so does this.
  */
 
-/** The growing output of one encode call. */
+/** One column's growing bytes, kept between encode calls. */
 class Output {
   buf: Buffer;
   pos = 0;
@@ -39,9 +42,11 @@ interface ColumnCodec {
   readonly write: WriteValue;
   /** Writes the type's default, as ClickHouse stores it for a null in JSON text. */
   readonly writeDefault: (out: Output) => void;
+  /** Writes into an ArrayOutput. */
+  readonly array?: true;
 }
 
-export interface RowBinaryColumn {
+export interface NativeColumn {
   readonly name: string;
   readonly type: string;
   readonly added?: boolean;
@@ -192,16 +197,16 @@ function parseEnumMembers(body: string, type: string): Map<string, number> {
     const at = ENUM_MEMBER.lastIndex;
     const m = ENUM_MEMBER.exec(body);
     if (m === null || m.index !== at) {
-      throw new Error(`rowBinary: cannot read the members of ${type} at "${body.slice(at)}"`);
+      throw new Error(`nativeFormat: cannot read the members of ${type} at "${body.slice(at)}"`);
     }
     const value = Number(m[2]);
     if (value < -128 || value > 127) {
-      throw new Error(`rowBinary: ${type} member '${m[1]}' = ${value} is outside Int8`);
+      throw new Error(`nativeFormat: ${type} member '${m[1]}' = ${value} is outside Int8`);
     }
     members.set(m[1].replace(/\\(.)/g, '$1'), value);
   }
   if (members.size === 0) {
-    throw new Error(`rowBinary: ${type} has no members`);
+    throw new Error(`nativeFormat: ${type} has no members`);
   }
   return members;
 }
@@ -284,21 +289,32 @@ const writeString: WriteValue = (out, v) => {
 
 const stringCodec: ColumnCodec = { write: writeString, writeDefault: zeros(1) };
 
+/** An Array column's two parts in Native: each row's end offset (UInt64), then all the elements. */
+class ArrayOutput extends Output {
+  readonly offsets = new Output(64);
+  total = 0;
+}
+
 const arrayOfStrings: ColumnCodec = {
   write(out, v) {
     if (!Array.isArray(v)) {
       throw new BadValue('expected an array of strings');
     }
-    out.ensure(5);
-    writeVarUInt(out, v.length);
     for (let i = 0; i < v.length; i++) {
       if (typeof v[i] !== 'string') {
         throw new BadValue(`expected an array of strings; element ${i} is not one`);
       }
       writeString(out, v[i]);
     }
+    const array = out as ArrayOutput;
+    array.total += v.length;
+    writeSafeInt64(array.offsets, array.total);
   },
-  writeDefault: zeros(1),
+  writeDefault(out) {
+    const array = out as ArrayOutput;
+    writeSafeInt64(array.offsets, array.total);
+  },
+  array: true,
 };
 
 /** The codec of one column type; a type the ingest tables do not use is refused here, at compile time. */
@@ -328,7 +344,7 @@ function codecFor(type: string): ColumnCodec {
   if (enumBody !== null) {
     return enum8(type, enumBody[1]);
   }
-  throw new Error(`rowBinary: no encoder for type ${type}; expected one of the ingest tables' types`);
+  throw new Error(`nativeFormat: no encoder for type ${type}; expected one of the ingest tables' types`);
 }
 
 function describe(value: unknown): string {
@@ -339,12 +355,9 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
-/** Bytes per row of the first call's guess; later calls start from what the last one used. */
-const FIRST_GUESS_BYTES_PER_ROW = 256;
-
 type EncodeRows = (
   rows: ReadonlyArray<Record<string, unknown>>,
-  out: Output,
+  outs: readonly Output[],
   write: readonly WriteValue[],
   missing: ReadonlyArray<(out: Output) => void>,
   at: { row: number; column: number }
@@ -353,19 +366,20 @@ type EncodeRows = (
 /**
  * The row loop, generated once per column list so that each value is a named property read
  * (`row["ts"]`): the same read with a computed key costs ~1 µs a row of 39 columns, as much as the
- * encoding itself. Only column names from schema.ts (JSON-quoted) and indexes go into the code.
+ * encoding itself. Rows are read once, in order, each value going to its column's own output.
+ * Only column names from schema.ts (JSON-quoted) and indexes go into the code.
  */
 function compileRowLoop(names: readonly string[]): EncodeRows {
   const perColumn = names
     .map(
       (name, k) =>
         `at.column = ${k}; v = row[${JSON.stringify(name)}]; ` +
-        `if (v === undefined || v === null) missing[${k}](out); else write[${k}](out, v);`
+        `if (v === undefined || v === null) missing[${k}](outs[${k}]); else write[${k}](outs[${k}], v);`
     )
     .join('\n');
   return new Function(
     'rows',
-    'out',
+    'outs',
     'write',
     'missing',
     'at',
@@ -373,23 +387,35 @@ function compileRowLoop(names: readonly string[]): EncodeRows {
   ) as EncodeRows;
 }
 
+/** A string as Native writes it: LEB128 length, then UTF-8. */
+function stringBytes(text: string): Buffer {
+  const out = new Output(5 + Buffer.byteLength(text));
+  writeString(out, text);
+  return out.buf.subarray(0, out.pos);
+}
+
+/** The type a column travels as: LowCardinality is the table's storage, and the insert converts to it. */
+function wireType(type: string): string {
+  return type === 'LowCardinality(String)' ? 'String' : type;
+}
+
 /**
- * Encodes rows and hands the bytes to `consume`, whose result it returns. The bytes are the encoder's
- * own buffer, reused by its next call, so they are valid only inside `consume`: copy them to keep them.
- * A fresh 20 MB buffer per 50k-row batch was V8 external memory, and it set off a full GC of the
- * agent's heap every other batch: 200k synthetic rows took ~3.5 µs a row that way, ~1.9 reused
- * (docs/BENCHMARKS.md, change 6).
+ * Encodes rows as one Native block and hands its bytes to `consume`, whose result it returns, as
+ * chunks to write one after another (fs.writevSync). The chunks are the encoder's own buffers,
+ * reused by its next call, so they are valid only inside `consume`: copy them to keep them. Fresh
+ * buffers per 50k-row batch were ~20 MB of V8 external memory that set off a full GC of the agent's
+ * heap every other batch: 200k synthetic rows took ~3.5 µs a row that way, ~1.9 reused.
  */
-export type RowBinaryEncode<Row> = <R>(rows: readonly Row[], consume: (bytes: Buffer) => R) => R;
+export type NativeEncode<Row> = <R>(rows: readonly Row[], consume: (chunks: readonly Buffer[]) => R) => R;
 
 /** Buffers larger than this are not kept between calls (an odd huge batch would pin its memory). */
 const KEEP_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
 
-/** The encoder of any column list: rowBinaryEncoder's, and the unit tests' own columns. */
+/** The encoder of any column list: nativeEncoder's, and the unit tests' own columns. */
 export function encoderForColumns(
   label: string,
-  columns: readonly RowBinaryColumn[]
-): RowBinaryEncode<Record<string, unknown>> {
+  columns: readonly NativeColumn[]
+): NativeEncode<Record<string, unknown>> {
   const codecs = columns.map((c) => codecFor(c.type));
   const write = codecs.map((c) => c.write);
   const missing = columns.map((c, k) =>
@@ -399,18 +425,24 @@ export function encoderForColumns(
           throw new BadValue(`missing; expected a value`);
         }
   );
+  const headers = columns.map((c) => Buffer.concat([stringBytes(c.name), stringBytes(wireType(c.type))]));
   const loop = compileRowLoop(columns.map((c) => c.name));
-  let bytesPerRow = FIRST_GUESS_BYTES_PER_ROW;
-  let kept: Output | undefined;
+  const fresh = () => codecs.map((c) => (c.array === true ? new ArrayOutput(4096) : new Output(4096)));
+  let kept: Output[] | undefined;
   return (rows, consume) => {
-    const need = Math.max(64, Math.ceil(rows.length * bytesPerRow * 1.1));
-    // Taken, not shared: a `consume` that encodes again (re-entrant) gets a buffer of its own.
-    const out = kept !== undefined && kept.buf.length >= need ? kept : new Output(need);
+    // Taken, not shared: a `consume` that encodes again (re-entrant) gets outputs of its own.
+    const outs = kept ?? fresh();
     kept = undefined;
-    out.pos = 0;
+    for (const out of outs) {
+      out.pos = 0;
+      if (out instanceof ArrayOutput) {
+        out.offsets.pos = 0;
+        out.total = 0;
+      }
+    }
     const at = { row: 0, column: 0 };
     try {
-      loop(rows, out, write, missing, at);
+      loop(rows, outs, write, missing, at);
     } catch (e) {
       if (!(e instanceof BadValue)) {
         throw e;
@@ -419,42 +451,51 @@ export function encoderForColumns(
       const value = rows[at.row][c.name];
       throw new Error(`${label}.${c.name}, row ${at.row}: ${describe(value)}; ${e.message} (${c.type})`);
     }
-    if (rows.length > 0) {
-      bytesPerRow = Math.ceil(out.pos / rows.length);
-    }
+    const block = new Output(20);
+    writeVarUInt(block, columns.length);
+    writeVarUInt(block, rows.length);
+    const chunks: Buffer[] = [block.buf.subarray(0, block.pos)];
+    outs.forEach((out, k) => {
+      chunks.push(headers[k]);
+      if (out instanceof ArrayOutput) {
+        chunks.push(out.offsets.buf.subarray(0, out.offsets.pos));
+      }
+      chunks.push(out.buf.subarray(0, out.pos));
+    });
     try {
-      return consume(out.buf.subarray(0, out.pos));
+      return consume(chunks);
     } finally {
-      if (out.buf.length <= KEEP_BUFFER_MAX_BYTES) {
-        kept = out;
+      if (outs.every((out) => out.buf.length <= KEEP_BUFFER_MAX_BYTES)) {
+        kept = outs;
       }
     }
   };
 }
 
-function columnsOf(table: IngestTable): RowBinaryColumn[] {
+function columnsOf(table: IngestTable): NativeColumn[] {
   const defs = tables[table].columns as Record<string, { type: string; added?: boolean }>;
   return columnNames(table).map((name) => ({ name, type: defs[name].type, added: defs[name].added }));
 }
 
-const encoders = new Map<IngestTable, RowBinaryEncode<Record<string, unknown>>>();
+const encoders = new Map<IngestTable, NativeEncode<Record<string, unknown>>>();
 
-/** The RowBinary encoder of an ingest table, columns in columnNames(table) order; compiled once. */
-export function rowBinaryEncoder<T extends IngestTable>(table: T): RowBinaryEncode<IngestRows[T]> {
+/** The Native encoder of an ingest table, columns in columnNames(table) order; compiled once. */
+export function nativeEncoder<T extends IngestTable>(table: T): NativeEncode<IngestRows[T]> {
   let encoder = encoders.get(table);
   if (encoder === undefined) {
     encoder = encoderForColumns(table, columnsOf(table));
     encoders.set(table, encoder);
   }
-  return encoder as unknown as RowBinaryEncode<IngestRows[T]>;
+  return encoder as unknown as NativeEncode<IngestRows[T]>;
 }
 
 /**
- * The structure argument of file(..., 'RowBinary', structure) that reads what the encoder wrote:
- * `name Type, ...` in the same order. Raw SQL text: quote it as a string literal before use.
+ * The structure argument of file(..., 'Native', structure) that reads what the encoder wrote:
+ * `name Type, ...` in the same order, with the types the block carries (LowCardinality as String).
+ * Raw SQL text: quote it as a string literal before use.
  */
-export function rowBinaryStructure(table: IngestTable): string {
+export function nativeStructure(table: IngestTable): string {
   return columnsOf(table)
-    .map((c) => `${c.name} ${c.type}`)
+    .map((c) => `${c.name} ${wireType(c.type)}`)
     .join(', ');
 }

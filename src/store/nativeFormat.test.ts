@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INGEST_TABLES, columnNames } from '../shared/schema';
-import { encoderForColumns, rowBinaryEncoder, rowBinaryStructure } from './rowBinary';
+import { encoderForColumns, nativeEncoder, nativeStructure } from './nativeFormat';
 import { connectionRow } from './sampleRows';
 
-/** The encoder's bytes are its reused buffer, valid only inside the callback: tests keep a copy. */
-const copy = (bytes: Buffer) => Buffer.from(bytes);
+/** The encoder's chunks are its reused buffers, valid only inside the callback: tests keep a copy. */
+const copy = (chunks: readonly Buffer[]) => Buffer.concat(chunks);
+
+/**
+ * The data of a one-column block: past the block's header (chunk 0) and the column's name and
+ * type (chunk 1); an Array's offsets and elements.
+ */
+const columnHex = (chunks: readonly Buffer[]) => Buffer.concat(chunks.slice(2)).toString('hex');
 
 /** The hex of one column of one value. */
 function hex(type: string, value: unknown, added = false): string {
   const encode = encoderForColumns('t', [{ name: 'c', type, added }]);
-  return encode([{ c: value }], copy).toString('hex');
+  return encode([{ c: value }], columnHex);
 }
+
+/** A Native string's hex: LEB128 length, then the bytes. */
+const textHex = (text: string) =>
+  Buffer.from([Buffer.byteLength(text)]).toString('hex') + Buffer.from(text).toString('hex');
 
 function refusal(type: string, value: unknown): string {
   try {
@@ -22,7 +32,7 @@ function refusal(type: string, value: unknown): string {
   assert.fail(`${type} took ${JSON.stringify(value)}`);
 }
 
-describe('rowBinary column encodings', () => {
+describe('Native column encodings', () => {
   it("DateTime64(3, 'UTC'): epoch ms as Int64 little-endian", () => {
     const type = "DateTime64(3, 'UTC')";
     assert.equal(hex(type, 0), '0000000000000000');
@@ -105,32 +115,44 @@ describe('rowBinary column encodings', () => {
     const encode = encoderForColumns('t', [{ name: 'c', type: 'String' }]);
     const long = 'é'.repeat(100);
     const rows = [{ c: long }, { c: 'a' }, { c: long }, { c: 'a' }];
-    assert.equal(encode(rows, copy).toString('hex'), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
+    assert.equal(encode(rows, columnHex), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
   });
 
-  it('Array(String): LEB128 count, then each string', () => {
-    assert.equal(hex('Array(String)', []), '00');
-    assert.equal(hex('Array(String)', ['a', '', 'bc']), '03016100026263');
+  it("Array(String): every row's end offset as UInt64, then all the elements", () => {
+    assert.equal(hex('Array(String)', []), '0000000000000000');
+    assert.equal(hex('Array(String)', ['a', '', 'bc']), '0300000000000000016100026263');
+    const encode = encoderForColumns('t', [{ name: 'c', type: 'Array(String)', added: true }]);
+    // A missing value in an added column is an empty array: its offset repeats the last one.
+    assert.equal(
+      encode([{ c: ['a'] }, { c: [] }, {}, { c: ['b', 'cd'] }], columnHex),
+      '0100000000000000' + '0100000000000000' + '0100000000000000' + '0300000000000000' + '0161' + '0162' + '026364'
+    );
   });
 
-  it('columns in order, rows one after another, and the output grows past its first guess', () => {
+  it('a block: column and row counts, then each column in order as name, type and all its values', () => {
+    const encode = encoderForColumns('t', [
+      { name: 'b', type: 'UInt8' },
+      { name: 'a', type: 'LowCardinality(String)' },
+    ]);
+    const rows = [
+      { a: 'x', b: 1 },
+      { a: 'yz', b: 2 },
+    ];
+    // LowCardinality travels as String; the insert converts it to the table's type.
+    const expected =
+      '0202' + textHex('b') + textHex('UInt8') + '0102' + textHex('a') + textHex('String') + '0178' + '02797a';
+    assert.equal(encode(rows, copy).toString('hex'), expected);
+  });
+
+  it('outputs grow past their first size', () => {
     const encode = encoderForColumns('t', [
       { name: 'b', type: 'UInt8' },
       { name: 'a', type: 'String' },
     ]);
-    assert.equal(
-      encode(
-        [
-          { a: 'x', b: 1 },
-          { a: 'yz', b: 2 },
-        ],
-        copy
-      ).toString('hex'),
-      '0101780202797a'
-    );
     const big = Array.from({ length: 1000 }, (_, i) => ({ a: 'é'.repeat(500) + String(i), b: i % 256 }));
     const out = encode(big, copy);
-    assert.equal(out.length, 1000 * (1 + 2 + 1000) + 10 + 90 * 2 + 900 * 3);
+    const headers = 1 + 2 + (2 + 6) + (2 + 7);
+    assert.equal(out.length, headers + 1000 * (1 + 2 + 1000) + 10 + 90 * 2 + 900 * 3);
     assert.equal(out.subarray(out.length - 3).toString(), '999');
   });
 
@@ -139,16 +161,16 @@ describe('rowBinary column encodings', () => {
     const seen: Buffer[] = [];
     const big = encode(
       Array.from({ length: 100 }, () => ({ a: 'x'.repeat(50) })),
-      (bytes) => {
-        seen.push(bytes);
-        return bytes.length;
+      (chunks) => {
+        seen.push(chunks[2]);
+        return chunks[2].length;
       }
     );
     assert.equal(big, 100 * 51);
     assert.equal(
-      encode([{ a: 'yz' }], (bytes) => {
-        seen.push(bytes);
-        return bytes.toString('hex');
+      encode([{ a: 'yz' }], (chunks) => {
+        seen.push(chunks[2]);
+        return columnHex(chunks);
       }),
       '02797a'
     );
@@ -159,8 +181,8 @@ describe('rowBinary column encodings', () => {
   it("an encode inside another encode's callback gets its own buffer", () => {
     const encode = encoderForColumns('t', [{ name: 'a', type: 'UInt8' }]);
     const outer = encode([{ a: 1 }, { a: 2 }], (first) => {
-      const inner = encode([{ a: 9 }], (second) => second.toString('hex'));
-      return `${first.toString('hex')}/${inner}`;
+      const inner = encode([{ a: 9 }], columnHex);
+      return `${columnHex(first)}/${inner}`;
     });
     assert.equal(outer, '0102/09');
   });
@@ -168,7 +190,7 @@ describe('rowBinary column encodings', () => {
   it('a failed encode leaves the encoder usable', () => {
     const encode = encoderForColumns('t', [{ name: 'a', type: 'UInt8' }]);
     assert.throws(() => encode([{ a: 1 }, { a: 300 }], copy), /row 1: 300/);
-    assert.equal(encode([{ a: 7 }], copy).toString('hex'), '07');
+    assert.equal(encode([{ a: 7 }], columnHex), '07');
     assert.throws(
       () =>
         encode([{ a: 1 }], () => {
@@ -176,7 +198,7 @@ describe('rowBinary column encodings', () => {
         }),
       /the callback failed/
     );
-    assert.equal(encode([{ a: 8 }], copy).toString('hex'), '08');
+    assert.equal(encode([{ a: 8 }], columnHex), '08');
   });
 
   it("a missing value of an added column is the type's default, as the JSON path's null stored it", () => {
@@ -185,13 +207,13 @@ describe('rowBinary column encodings', () => {
     assert.equal(hex('UInt16', undefined, true), '0000');
     assert.equal(hex('UInt64', undefined, true), '0000000000000000');
     assert.equal(hex('String', undefined, true), '00');
-    assert.equal(hex('Array(String)', undefined, true), '00');
+    assert.equal(hex('Array(String)', undefined, true), '0000000000000000');
     assert.equal(hex('Bool', undefined, true), '00');
     assert.equal(hex("Enum8('b' = 2, 'a' = 1)", undefined, true), '01');
   });
 });
 
-describe('rowBinary refusals name the table, column, row, value and what was expected', () => {
+describe('Native refusals name the table, column, row, value and what was expected', () => {
   it('a value of the wrong kind or out of range', () => {
     const cases: Array<[string, unknown, RegExp]> = [
       ['UInt8', 300, /300; expected a whole number from 0 to 255/],
@@ -237,12 +259,12 @@ describe('rowBinary refusals name the table, column, row, value and what was exp
   it('in a real table, at the row it happened', () => {
     const rows = [connectionRow(), connectionRow(), connectionRow({ remote_port: 70000 })];
     assert.throws(
-      () => rowBinaryEncoder('connections')(rows, copy),
+      () => nativeEncoder('connections')(rows, copy),
       /^Error: connections\.remote_port, row 2: 70000; expected a whole number from 0 to 65535 \(UInt16\)$/
     );
     const { node: _node, ...noNode } = connectionRow();
     assert.throws(
-      () => rowBinaryEncoder('connections')([noNode as never], copy),
+      () => nativeEncoder('connections')([noNode as never], copy),
       /connections\.node, row 0: undefined; missing/
     );
   });
@@ -258,27 +280,33 @@ describe('rowBinary refusals name the table, column, row, value and what was exp
   });
 });
 
-describe('rowBinaryEncoder and rowBinaryStructure', () => {
+describe('nativeEncoder and nativeStructure', () => {
   it('cover every ingest table, columns in columnNames order', () => {
     for (const table of INGEST_TABLES) {
-      const structure = rowBinaryStructure(table);
+      const structure = nativeStructure(table);
       assert.deepEqual(
         structure.split(/, (?=[a-z_]+ [A-Z])/).map((part) => part.split(' ')[0]),
         columnNames(table),
         table
       );
-      assert.doesNotThrow(() => rowBinaryEncoder(table)([], copy));
+      assert.doesNotThrow(() => nativeEncoder(table)([], copy));
     }
-    assert.match(rowBinaryStructure('connections'), /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node /);
+    assert.match(nativeStructure('connections'), /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node String, /);
   });
 
-  it('a connections row: 8 + 8 bytes of ts and id first, the added columns in place', () => {
+  it('a connections row: ts and id are the first two columns, the added columns in place', () => {
     const row = connectionRow({ ts: 1, connection_id: '2' });
-    const out = rowBinaryEncoder('connections')([row], copy);
-    assert.equal(out.subarray(0, 16).toString('hex'), '01000000000000000200000000000000');
+    const out = nativeEncoder('connections')([row], copy);
+    const columns = columnNames('connections').length;
+    const ts = textHex('ts') + textHex("DateTime64(3, 'UTC')") + '0100000000000000';
+    const id = textHex('connection_id') + textHex('UInt64') + '0200000000000000';
+    assert.equal(
+      out.subarray(0, 2 + ts.length / 2 + id.length / 2).toString('hex'),
+      `${columns.toString(16)}01${ts}${id}`
+    );
     const { remote_service_ip: _ip, remote_service_port: _port, ...old } = row;
     // Without the two added columns: 16 bytes of '::' and 2 of port 0 instead of '10.96.0.20' and 5432.
-    const without = rowBinaryEncoder('connections')([old], copy);
+    const without = nativeEncoder('connections')([old], copy);
     assert.equal(without.length, out.length);
     assert.notDeepEqual(without, out);
   });
