@@ -46,8 +46,8 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
  *   3.4 s (/tmp): 2.1x less CPU than JSONCompactEachRow; encoding is ~3 µs of its ~15 µs a row.
  * The file's place is within the noise (it lives milliseconds and is never flushed); /dev/shm is
  * preferred so that a full data disk fails in chDB (NOT_ENOUGH_SPACE), not in the scratch write.
- * Native replaced RowBinary in the same file: chDB reads a column at a time instead of a value at
- * a time (docs/BENCHMARKS.md, change 6).
+ * Native blocks with the labels as String replaced RowBinary files with them as LowCardinality:
+ * ~2.7 µs less of chDB's CPU a row (nativeFormat.ts; docs/BENCHMARKS.md, change 6).
  */
 export type InsertFormat = 'Native' | 'JSONCompactEachRow';
 

@@ -4,10 +4,12 @@ import { writeIpv6 } from './ipv6Bytes';
 /**
  * Rows as a ClickHouse Native block, for the embedded store's insert (clientStore.ts): the column
  * count and row count, then each column in schema.ts order as its name, its type and all its values
- * in the type's binary form. Columnar, so chDB reads each column in one pass instead of a value at
- * a time as with RowBinary: the same rows cost it ~2.5 µs less a row (docs/BENCHMARKS.md, change
- * 6). LowCardinality columns travel as String and the insert converts them. The encoder of a table
- * is compiled once from its column types. It is strict where the JSON text path was lenient:
+ * in the type's binary form. LowCardinality columns travel as String: the insert then converts a
+ * whole column to the table's dictionary at once, where a LowCardinality value read from a file is
+ * added to its dictionary one at a time. Into `connections` with its views, per row: RowBinary with
+ * LowCardinality 7.6 µs of chDB's CPU, RowBinary with String 5.3, Native with String 4.9
+ * (bench/insertStages.ts; docs/BENCHMARKS.md, change 6). The encoder of a table is compiled once
+ * from its column types. It is strict where the JSON text path was lenient:
  * ClickHouse wraps 300 into a UInt8 as 44 and 2^64 into a UInt64 as 0, and stores a number sent
  * for a String as its text; here each of those throws, naming the table, column, row and value, so
  * nothing wrong is stored silently. A missing (undefined or null) value is an error too, except in
