@@ -8,8 +8,9 @@
  *   only) and into `connections` (with its rollup views) is compared;
  * - views: the agent's RowWriter inserts the rows with no rollup view on `connections`, with the four
  *   of the schema, with each split in two by direction (no `if` over the labels), and with only the
- *   minute view reading the raw table and the others chained on its output. The variants with views
- *   must leave the same rollup rows (checked), or the run fails.
+ *   minute view reading the raw table and the others chained on its output; and the minute view
+ *   alone, into its table and into a Null table (its SELECT and aggregation without the part writes).
+ *   The variants that fill every rollup must leave the same rollup rows (checked), or the run fails.
  *
  * CPU is user + system of every thread of this process (node, V8's helpers, chDB's pools), insert
  * and the merges it started, per row; medians over rounds that alternate the order.
@@ -195,12 +196,22 @@ async function formats(store: Store, rounds: number): Promise<Medians> {
 
 async function views(store: Store, rows: readonly ConnectionRow[], rounds: number): Promise<Medians> {
   const schema = schemaViews();
+  await store.command(
+    `CREATE TABLE IF NOT EXISTS ${DATABASE}.insert_stages_null_1m AS ${DATABASE}.connections_1m ENGINE = Null`
+  );
   const variants: Record<string, string[]> = {
     'no rollup views': [],
     'the four views of the schema': Object.values(schema),
     'each view split by direction': Object.entries(schema).flatMap(([name, sql]) => splitByDirection(name, sql)),
     'minute view on raw, the rest chained': [schema.connections_1m_mv, ...Object.values(chained()).flat()],
+    // One view's parts: its SELECT and aggregation alone (into a Null table), and with its part writes and merges.
+    'the minute view alone': [schema.connections_1m_mv],
+    'the minute view alone, into a Null table': [
+      schema.connections_1m_mv.replace(`TO ${DATABASE}.connections_1m AS`, `TO ${DATABASE}.insert_stages_null_1m AS`),
+    ],
   };
+  /** The variants that fill every rollup, and so must leave the same rows. */
+  const complete = new Set(Object.keys(variants).slice(1, 4));
   const samples: Record<string, number[]> = {};
   const fingerprints = new Set<string>();
   const names = Object.keys(variants);
@@ -221,7 +232,7 @@ async function views(store: Store, rows: readonly ConnectionRow[], rounds: numbe
         throw new Error(`${name}: RowWriter sent ${writer.stats().sent} of ${rows.length} rows`);
       }
       (samples[name] ??= []).push(usPerRow);
-      if (variants[name].length > 0) {
+      if (complete.has(name)) {
         fingerprints.add(await rollupFingerprint(store));
       }
       log(`round ${round + 1} ${name}: ${usPerRow.toFixed(2)} µs/row`);
