@@ -74,7 +74,15 @@ test(
       0
     );
     assert.ok(fellBack > 0, `no close went out as a line: the map never filled. Log:\n${log.text()}`);
-    assert.ok(fellBack <= 2 * d.connections, `${fellBack} fallbacks for ${2 * d.connections} closes`);
-    t.diagnostic(`${2 * d.connections} closes in ${truth.seconds.toFixed(1)} s, ${fellBack} of them as lines`);
+    // Each fallback is a close the agent stored. Not bounded by the load's closes: the agent sees the
+    // whole host, and in CI other tests make connections beside the load (4,552 fallbacks against
+    // the load's 3,480 closes once).
+    const [{ closes }] = await store.query<{ closes: string }>(
+      "SELECT count() AS closes FROM netmon.connections WHERE state IN ('closed', 'failed')"
+    );
+    assert.ok(fellBack <= Number(closes), `${fellBack} fallbacks for ${closes} stored closes`);
+    t.diagnostic(
+      `${2 * d.connections} closes of the load in ${truth.seconds.toFixed(1)} s, ${closes} stored in all, ${fellBack} of them as lines`
+    );
   }
 );
