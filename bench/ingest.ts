@@ -1,7 +1,7 @@
 /**
  * How fast do agent records get into the embedded store, per core? Realistic connection rows (the
  * synthetic fleet generator's, in time order) go through the agent's own RowWriter into a fresh
- * chDB store, in 50,000-row batches with dedup tokens, rollup views included, exactly as `netmon up`
+ * chDB store, in 100,000-row batches (RowWriter's default) with dedup tokens, rollup views included, exactly as `netmon up`
  * writes them (Native files, src/store/clientStore.ts). Side by side, in the same run and on the
  * same rows: the same RowWriter batches sent as JSONCompactEachRow (the store's format before
  * RowBinary and Native, and still a server's), and the naive path: one INSERT per row, the row as JSONEachRow

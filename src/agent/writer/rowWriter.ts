@@ -4,6 +4,9 @@ import { dedupToken } from './dedupToken';
 import { MemoryPendingBatches, summary, type Batch, type BatchSummary, type PendingBatches } from './pendingBatches';
 import { failureKind, type RowSink } from './rowSink';
 
+/** RowWriterOptions.maxBatchRows's default. */
+const DEFAULT_MAX_BATCH_ROWS = 100_000;
+
 /**
  * Puts the agent's rows into the store (or another RowSink): batches per table, each with a dedup
  * token fixed when it is made, kept in the pending queue (memory, or the disk spool) and inserted
@@ -22,7 +25,11 @@ export interface RowWriterOptions {
   node: string;
   /** Distinguishes this agent run from earlier ones in dedup tokens. Default: start time and pid. */
   runId?: string;
-  /** Rows per insert; larger writes are split. Default 50,000. */
+  /**
+   * Rows per insert; larger writes are split. Default 100,000: fewer, larger parts leave chDB fewer
+   * merges. 500k rows into the embedded store cost 11.5 µs a row of CPU in 50k-row batches, 8.5 in
+   * 100k and 8.1 in 125k (docs/BENCHMARKS.md, change 7); the encoder then keeps ~45 MB of outputs.
+   */
   maxBatchRows?: number;
   /** Rows kept while the store does not take them. Default 500,000 (some hundreds of MB at worst). */
   maxPendingRows?: number;
@@ -98,7 +105,7 @@ export class RowWriter {
     this.node = opts.node;
     this.now = opts.now ?? Date.now;
     this.runId = opts.runId ?? `${this.now()}-${process.pid}`;
-    this.maxBatchRows = positiveInt(opts.maxBatchRows ?? 50_000, 'maxBatchRows');
+    this.maxBatchRows = positiveInt(opts.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS, 'maxBatchRows');
     const maxPendingRows = positiveInt(opts.maxPendingRows ?? 500_000, 'maxPendingRows');
     if (maxPendingRows < this.maxBatchRows) {
       throw new RangeError(
