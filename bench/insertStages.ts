@@ -17,14 +17,15 @@
  *
  *   node --import tsx bench/insertStages.ts [--rows N] [--rounds N] [--only formats|views]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RowWriter } from '../src/agent/writer/rowWriter';
 import { DATABASE, columnNames, tables, type ConnectionRow } from '../src/shared/schema';
 import { quoteLiteral } from '../src/shared/sql/escape';
-import { migrate } from '../src/store/migrate';
+import { listMigrations, migrate } from '../src/store/migrate';
+import { splitStatements } from '../src/store/migrationText';
 import { nativeStructure } from '../src/store/nativeFormat';
 import { openStore } from '../src/store/openStore';
 import type { Store } from '../src/store/store';
@@ -35,7 +36,6 @@ import { synthConnectionRows } from './synthRows';
 
 const VIEWS = ['connections_1m_mv', 'connections_1h_mv', 'connections_workload_1m_mv', 'connections_workload_1h_mv'];
 const ROLLUPS = ['connections_1m', 'connections_1h', 'connections_workload_1m', 'connections_workload_1h'];
-const VIEW_FILES = ['sql/0002_rollups.sql', 'sql/0004_workload_rollups.sql'];
 const SUMS =
   'sum(src_bytes) AS src_bytes, sum(dst_bytes) AS dst_bytes, sum(src_packets) AS src_packets, ' +
   'sum(dst_packets) AS dst_packets, sum(retransmits) AS retransmits, sum(resets) AS resets, sum(opened) AS opened, ' +
@@ -63,16 +63,18 @@ function positive(name: string, text: string): number {
   return n;
 }
 
-/** Each view's CREATE statement as the migrations have it. */
+/** Each view's CREATE statement as the migrations have it (read and split as migrate does). */
 function schemaViews(): Record<string, string> {
-  const text = VIEW_FILES.map((f) => readFileSync(join(__dirname, '..', f), 'utf8')).join('\n');
+  const statements = listMigrations().flatMap((m) => splitStatements(m.text));
   return Object.fromEntries(
     VIEWS.map((v) => {
-      const start = text.indexOf(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${DATABASE}.${v} `);
-      if (start === -1) {
-        throw new Error(`${v}: not found in ${VIEW_FILES.join(', ')}`);
+      const statement = statements.find((s) =>
+        s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${DATABASE}.${v} `)
+      );
+      if (statement === undefined) {
+        throw new Error(`${v}: no CREATE MATERIALIZED VIEW for it in sql/`);
       }
-      return [v, text.slice(start, text.indexOf(';', start))];
+      return [v, statement];
     })
   );
 }
@@ -89,33 +91,26 @@ function splitByDirection(name: string, statement: string): string[] {
 }
 
 /** The hour and workload views reading the minute view's output instead of the raw table. */
-function chained(): Record<string, string[]> {
-  const view = (name: string, target: string, select: string, from: string, keys: string) => [
-    `CREATE MATERIALIZED VIEW ${DATABASE}.${name} TO ${DATABASE}.${target} AS SELECT ${select}, ${SUMS} FROM ${DATABASE}.${from} GROUP BY ts, ${keys}`,
-  ];
-  return {
-    connections_1h_mv: view(
-      'connections_1h_mv',
-      'connections_1h',
-      `toStartOfHour(ts) AS ts, ${POD_KEYS}`,
-      'connections_1m',
-      POD_KEYS
-    ),
-    connections_workload_1m_mv: view(
+function chained(): string[] {
+  const view = (name: string, target: string, select: string, from: string, keys: string) =>
+    `CREATE MATERIALIZED VIEW ${DATABASE}.${name} TO ${DATABASE}.${target} AS SELECT ${select}, ${SUMS} FROM ${DATABASE}.${from} GROUP BY ts, ${keys}`;
+  return [
+    view('connections_1h_mv', 'connections_1h', `toStartOfHour(ts) AS ts, ${POD_KEYS}`, 'connections_1m', POD_KEYS),
+    view(
       'connections_workload_1m_mv',
       'connections_workload_1m',
       `ts, ${WORKLOAD_COLUMNS}`,
       'connections_1m',
       WORKLOAD_KEYS
     ),
-    connections_workload_1h_mv: view(
+    view(
       'connections_workload_1h_mv',
       'connections_workload_1h',
       `ts, ${WORKLOAD_COLUMNS}`,
       'connections_1h',
       WORKLOAD_KEYS
     ),
-  };
+  ];
 }
 
 async function dropViews(store: Store): Promise<void> {
@@ -203,7 +198,7 @@ async function views(store: Store, rows: readonly ConnectionRow[], rounds: numbe
     'no rollup views': [],
     'the four views of the schema': Object.values(schema),
     'each view split by direction': Object.entries(schema).flatMap(([name, sql]) => splitByDirection(name, sql)),
-    'minute view on raw, the rest chained': [schema.connections_1m_mv, ...Object.values(chained()).flat()],
+    'minute view on raw, the rest chained': [schema.connections_1m_mv, ...chained()],
     // One view's parts: its SELECT and aggregation alone (into a Null table), and with its part writes and merges.
     'the minute view alone': [schema.connections_1m_mv],
     'the minute view alone, into a Null table': [

@@ -189,8 +189,14 @@ describe('Native column encodings', () => {
 
   it('a failed encode leaves the encoder usable', () => {
     const encode = encoderForColumns('t', [{ name: 'a', type: 'UInt8' }]);
+    const memory = encode([{ a: 6 }], (chunks) => chunks[2].buffer);
     assert.throws(() => encode([{ a: 1 }, { a: 300 }], copy), /row 1: 300/);
     assert.equal(encode([{ a: 7 }], columnHex), '07');
+    // The refused batch handed its outputs back: no fresh allocation after it.
+    assert.equal(
+      encode([{ a: 7 }], (chunks) => chunks[2].buffer),
+      memory
+    );
     assert.throws(
       () =>
         encode([{ a: 1 }], () => {

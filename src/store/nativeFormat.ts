@@ -444,29 +444,30 @@ export function encoderForColumns(
     }
     const at = { row: 0, column: 0 };
     try {
-      loop(rows, outs, write, missing, at);
-    } catch (e) {
-      if (!(e instanceof BadValue)) {
-        throw e;
+      try {
+        loop(rows, outs, write, missing, at);
+      } catch (e) {
+        if (!(e instanceof BadValue)) {
+          throw e;
+        }
+        const c = columns[at.column];
+        const value = rows[at.row][c.name];
+        throw new Error(`${label}.${c.name}, row ${at.row}: ${describe(value)}; ${e.message} (${c.type})`);
       }
-      const c = columns[at.column];
-      const value = rows[at.row][c.name];
-      throw new Error(`${label}.${c.name}, row ${at.row}: ${describe(value)}; ${e.message} (${c.type})`);
-    }
-    const block = new Output(20);
-    writeVarUInt(block, columns.length);
-    writeVarUInt(block, rows.length);
-    const chunks: Buffer[] = [block.buf.subarray(0, block.pos)];
-    outs.forEach((out, k) => {
-      chunks.push(headers[k]);
-      if (out instanceof ArrayOutput) {
-        chunks.push(out.offsets.buf.subarray(0, out.offsets.pos));
-      }
-      chunks.push(out.buf.subarray(0, out.pos));
-    });
-    try {
+      const block = new Output(20);
+      writeVarUInt(block, columns.length);
+      writeVarUInt(block, rows.length);
+      const chunks: Buffer[] = [block.buf.subarray(0, block.pos)];
+      outs.forEach((out, k) => {
+        chunks.push(headers[k]);
+        if (out instanceof ArrayOutput) {
+          chunks.push(out.offsets.buf.subarray(0, out.offsets.pos));
+        }
+        chunks.push(out.buf.subarray(0, out.pos));
+      });
       return consume(chunks);
     } finally {
+      // Back for the next call, a refused batch's included.
       if (outs.every((out) => out.buf.length <= KEEP_BUFFER_MAX_BYTES)) {
         kept = outs;
       }
