@@ -2,6 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { assertBpftraceAvailable, skipWithoutBpftrace } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
 import { diesWithAgent } from '../../src/agent/bpftrace/childCommand';
 import { connectionsProgram } from '../../src/agent/bpftrace/connectionsProgram';
@@ -20,8 +21,6 @@ import { parseBpftraceLine, type TcpCloseEvent } from '../../src/agent/capture/b
 const SECONDS = 8;
 const STALL_FROM_MS = 1500;
 const STALL_MS = 3000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let child: ChildProcess | undefined;
 let server: Server | undefined;

@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startAgent, type Agent } from '../../src/agent/agent';
 import { assertBpftraceAvailable, skipWithoutBpftrace } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
 import { agentHealthSummaryQuery } from '../../src/shared/sql/agentHealth';
@@ -33,8 +34,6 @@ after(async () => {
   await agent?.stop().catch(() => undefined);
   await store?.close();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test(
   'closes past a full @closed map come as lines: every connection stored from both ends, no loss counted',
