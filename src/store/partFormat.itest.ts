@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DATABASE } from '../shared/schema';
+import { synthPlan } from '../shared/synth/synthPlan';
+import type { Store } from './store';
+import { openTestStore } from './testStore';
+
+/**
+ * sql/0008: what an insert writes to a raw table is a Compact part whatever its size, and merges
+ * make Wide parts. The batch here is over the size that alone would make a part Wide, so the test
+ * fails if the setting is lost.
+ */
+const HOUR = 3_600_000;
+const TO = Math.floor(Date.now() / HOUR) * HOUR;
+const ROWS = 100_000;
+
+let store: Store;
+before(async () => {
+  store = await openTestStore();
+});
+after(async () => {
+  await store.close();
+});
+
+interface Part {
+  level: number;
+  part_type: string;
+  bytes: number;
+}
+
+async function parts(table: string): Promise<Part[]> {
+  const rows = await store.query<{ level: string; part_type: string; bytes: string }>(
+    `SELECT level, part_type, data_uncompressed_bytes AS bytes FROM system.parts
+     WHERE database = {database:String} AND table = {table:String} AND active ORDER BY name`,
+    { database: DATABASE, table }
+  );
+  return rows.map((r) => ({ level: Number(r.level), part_type: r.part_type, bytes: Number(r.bytes) }));
+}
+
+test('both raw tables carry min_level_for_wide_part = 1', async () => {
+  for (const table of ['connections', 'dns_queries']) {
+    const [{ q }] = await store.query<{ q: string }>(
+      `SELECT create_table_query AS q FROM system.tables WHERE database = {database:String} AND name = {table:String}`,
+      { database: DATABASE, table }
+    );
+    assert.match(q, /min_level_for_wide_part = 1/, table);
+  }
+});
+
+test('a raw insert over the Wide size is one Compact part, and its merge is Wide', async () => {
+  const [{ threshold }] = await store.query<{ threshold: string }>(
+    `SELECT value AS threshold FROM system.merge_tree_settings WHERE name = 'min_bytes_for_wide_part'`
+  );
+  const plan = synthPlan({ seed: 3, connectionRows: ROWS, pods: 300, fromMs: TO - HOUR, toMs: TO, dnsRows: 0 });
+  const steps = plan.steps.filter((s) => s.table === 'connections');
+  assert.equal(steps.length, 1, 'the plan writes connections in one insert');
+  await store.command(steps[0].query.sql, steps[0].query.params);
+
+  const inserted = await parts('connections');
+  assert.ok(inserted.length > 0);
+  assert.deepEqual(
+    inserted.map((p) => [p.level, p.part_type]),
+    inserted.map(() => [0, 'Compact'])
+  );
+  assert.ok(
+    inserted.some((p) => p.bytes > Number(threshold)),
+    `a part over min_bytes_for_wide_part (${threshold}): ${JSON.stringify(inserted)}`
+  );
+
+  await store.command(`OPTIMIZE TABLE ${DATABASE}.connections FINAL`);
+  const merged = await parts('connections');
+  assert.ok(merged.length > 0);
+  for (const p of merged) {
+    assert.ok(p.level >= 1, JSON.stringify(merged));
+    assert.equal(p.part_type, 'Wide', JSON.stringify(merged));
+  }
+});
