@@ -6,13 +6,13 @@ import type { Store } from './store';
 import { openTestStore } from './testStore';
 
 /**
- * sql/0008: what an insert writes to a raw table is a Compact part whatever its size, and merges
- * make Wide parts. The batch here is over the size that alone would make a part Wide, so the test
- * fails if the setting is lost.
+ * sql/0008: an insert batch into a raw table is a Compact part whatever its bytes, and a merge of
+ * two batches is Wide. Each batch here is over the bytes that alone would make a part Wide, so
+ * the test fails if the setting is lost.
  */
 const HOUR = 3_600_000;
 const TO = Math.floor(Date.now() / HOUR) * HOUR;
-const ROWS = 100_000;
+const BATCH_ROWS = 100_000;
 
 let store: Store;
 before(async () => {
@@ -37,27 +37,32 @@ async function parts(table: string): Promise<Part[]> {
   return rows.map((r) => ({ level: Number(r.level), part_type: r.part_type, bytes: Number(r.bytes) }));
 }
 
-test('both raw tables carry min_level_for_wide_part = 1', async () => {
+test('both raw tables carry min_rows_for_wide_part = 150000', async () => {
   for (const table of ['connections', 'dns_queries']) {
     const [{ q }] = await store.query<{ q: string }>(
       `SELECT create_table_query AS q FROM system.tables WHERE database = {database:String} AND name = {table:String}`,
       { database: DATABASE, table }
     );
-    assert.match(q, /min_level_for_wide_part = 1/, table);
+    assert.match(q, /min_rows_for_wide_part = 150000/, table);
   }
 });
 
-test('a raw insert over the Wide size is one Compact part, and its merge is Wide', async () => {
+test('two 100k-row inserts over the Wide bytes are Compact parts, and their merge is Wide', async () => {
   const [{ threshold }] = await store.query<{ threshold: string }>(
     `SELECT value AS threshold FROM system.merge_tree_settings WHERE name = 'min_bytes_for_wide_part'`
   );
-  const plan = synthPlan({ seed: 3, connectionRows: ROWS, pods: 300, fromMs: TO - HOUR, toMs: TO, dnsRows: 0 });
+  const plan = synthPlan(
+    { seed: 3, connectionRows: 2 * BATCH_ROWS, pods: 300, fromMs: TO - HOUR, toMs: TO, dnsRows: 0 },
+    BATCH_ROWS
+  );
   const steps = plan.steps.filter((s) => s.table === 'connections');
-  assert.equal(steps.length, 1, 'the plan writes connections in one insert');
-  await store.command(steps[0].query.sql, steps[0].query.params);
+  assert.equal(steps.length, 2, 'the plan writes connections in two inserts');
+  for (const step of steps) {
+    await store.command(step.query.sql, step.query.params);
+  }
 
   const inserted = await parts('connections');
-  assert.ok(inserted.length > 0);
+  assert.ok(inserted.length >= 2, JSON.stringify(inserted));
   assert.deepEqual(
     inserted.map((p) => [p.level, p.part_type]),
     inserted.map(() => [0, 'Compact'])
@@ -69,9 +74,7 @@ test('a raw insert over the Wide size is one Compact part, and its merge is Wide
 
   await store.command(`OPTIMIZE TABLE ${DATABASE}.connections FINAL`);
   const merged = await parts('connections');
-  assert.ok(merged.length > 0);
-  for (const p of merged) {
-    assert.ok(p.level >= 1, JSON.stringify(merged));
-    assert.equal(p.part_type, 'Wide', JSON.stringify(merged));
-  }
+  assert.equal(merged.length, 1, JSON.stringify(merged));
+  assert.ok(merged[0].level >= 1, JSON.stringify(merged));
+  assert.equal(merged[0].part_type, 'Wide', JSON.stringify(merged));
 });
