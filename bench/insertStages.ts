@@ -7,10 +7,11 @@
  *   store's encoder now), and the CPU of reading each into a Null table (reading and converting
  *   only) and into `connections` (with its rollup views) is compared;
  * - views: the agent's RowWriter inserts the rows with no rollup view on `connections`, with the four
- *   of the schema, with each split in two by direction (no `if` over the labels), and with only the
- *   minute view reading the raw table and the others chained on its output; and the minute view
- *   alone, into its table and into a Null table (its SELECT and aggregation without the part writes).
- *   The variants that fill every rollup must leave the same rollup rows (checked), or the run fails.
+ *   of the schema (since sql/0009, only the minute view reads the raw table and the other three a
+ *   rollup), with all four on the raw table (as sql/0002 and sql/0004 made them), with those split
+ *   in two by direction (no `if` over the labels); and the minute view alone, into its table and
+ *   into a Null table (its SELECT and aggregation without the part writes). The variants that fill
+ *   every rollup must leave the same rollup rows (checked), or the run fails.
  *
  * CPU is user + system of every thread of this process (node, V8's helpers, chDB's pools), insert
  * and the merges it started, per row; medians over rounds that alternate the order.
@@ -36,22 +37,6 @@ import { synthConnectionRows } from './synthRows';
 
 const VIEWS = ['connections_1m_mv', 'connections_1h_mv', 'connections_workload_1m_mv', 'connections_workload_1h_mv'];
 const ROLLUPS = ['connections_1m', 'connections_1h', 'connections_workload_1m', 'connections_workload_1h'];
-const SUMS =
-  'sum(src_bytes) AS src_bytes, sum(dst_bytes) AS dst_bytes, sum(src_packets) AS src_packets, ' +
-  'sum(dst_packets) AS dst_packets, sum(retransmits) AS retransmits, sum(resets) AS resets, sum(opened) AS opened, ' +
-  'sum(failed) AS failed, sum(closed) AS closed, sum(rtt_sum_us) AS rtt_sum_us, sum(rtt_samples) AS rtt_samples, ' +
-  'max(rtt_max_us) AS rtt_max_us';
-const POD_KEYS =
-  'protocol, direction, src_cluster, src_namespace, src_deployment, src_pod, src_node, dst_cluster, ' +
-  'dst_namespace, dst_deployment, dst_pod, dst_node, dst_service, dst_dns_name, dst_port';
-const WORKLOAD_COLUMNS =
-  "protocol, direction, src_cluster, src_namespace, src_deployment, if(src_deployment = '', src_node, '') AS src_node, " +
-  "dst_cluster, dst_namespace, dst_deployment, if(dst_deployment = '', dst_node, '') AS dst_node, dst_service, " +
-  'dst_dns_name, dst_port';
-const WORKLOAD_KEYS =
-  'protocol, direction, src_cluster, src_namespace, src_deployment, src_node, dst_cluster, dst_namespace, ' +
-  'dst_deployment, dst_node, dst_service, dst_dns_name, dst_port';
-
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const cpuNow = () => cpuMs([process.pid]);
 
@@ -63,8 +48,8 @@ function positive(name: string, text: string): number {
   return n;
 }
 
-/** Each view's CREATE statement as the migrations have it (read and split as migrate does). */
-function schemaViews(): Record<string, string> {
+/** Each view's CREATE statement in sql/ (read and split as migrate does): all four on the raw table. */
+function rawViews(): Record<string, string> {
   const statements = listMigrations().flatMap((m) => splitStatements(m.text));
   return Object.fromEntries(
     VIEWS.map((v) => {
@@ -90,27 +75,22 @@ function splitByDirection(name: string, statement: string): string[] {
   );
 }
 
-/** The hour and workload views reading the minute view's output instead of the raw table. */
-function chained(): string[] {
-  const view = (name: string, target: string, select: string, from: string, keys: string) =>
-    `CREATE MATERIALIZED VIEW ${DATABASE}.${name} TO ${DATABASE}.${target} AS SELECT ${select}, ${SUMS} FROM ${DATABASE}.${from} GROUP BY ts, ${keys}`;
-  return [
-    view('connections_1h_mv', 'connections_1h', `toStartOfHour(ts) AS ts, ${POD_KEYS}`, 'connections_1m', POD_KEYS),
-    view(
-      'connections_workload_1m_mv',
-      'connections_workload_1m',
-      `ts, ${WORKLOAD_COLUMNS}`,
-      'connections_1m',
-      WORKLOAD_KEYS
-    ),
-    view(
-      'connections_workload_1h_mv',
-      'connections_workload_1h',
-      `ts, ${WORKLOAD_COLUMNS}`,
-      'connections_1h',
-      WORKLOAD_KEYS
-    ),
-  ];
+/** Each view as the migrated store has it, after every ALTER of its query (sql/0009). */
+async function liveViews(store: Store): Promise<Record<string, string>> {
+  const rows = await store.query<{ name: string; statement: string }>(
+    `SELECT name, create_table_query AS statement FROM system.tables
+     WHERE database = {database:String} AND name IN {names:Array(String)}`,
+    { database: DATABASE, names: VIEWS }
+  );
+  const byName = Object.fromEntries(rows.map((r) => [r.name, r.statement]));
+  return Object.fromEntries(
+    VIEWS.map((v) => {
+      if (byName[v] === undefined) {
+        throw new Error(`${v}: not in the migrated store`);
+      }
+      return [v, byName[v]];
+    })
+  );
 }
 
 async function dropViews(store: Store): Promise<void> {
@@ -190,19 +170,20 @@ async function formats(store: Store, rounds: number): Promise<Medians> {
 }
 
 async function views(store: Store, rows: readonly ConnectionRow[], rounds: number): Promise<Medians> {
-  const schema = schemaViews();
+  const schema = await liveViews(store);
+  const raw = rawViews();
   await store.command(
     `CREATE TABLE IF NOT EXISTS ${DATABASE}.insert_stages_null_1m AS ${DATABASE}.connections_1m ENGINE = Null`
   );
   const variants: Record<string, string[]> = {
     'no rollup views': [],
-    'the four views of the schema': Object.values(schema),
-    'each view split by direction': Object.entries(schema).flatMap(([name, sql]) => splitByDirection(name, sql)),
-    'minute view on raw, the rest chained': [schema.connections_1m_mv, ...chained()],
+    'the four views of the schema (three on a rollup, sql/0009)': Object.values(schema),
+    'the four views on the raw table (before sql/0009)': Object.values(raw),
+    'those split by direction': Object.entries(raw).flatMap(([name, sql]) => splitByDirection(name, sql)),
     // One view's parts: its SELECT and aggregation alone (into a Null table), and with its part writes and merges.
-    'the minute view alone': [schema.connections_1m_mv],
+    'the minute view alone': [raw.connections_1m_mv],
     'the minute view alone, into a Null table': [
-      schema.connections_1m_mv.replace(`TO ${DATABASE}.connections_1m AS`, `TO ${DATABASE}.insert_stages_null_1m AS`),
+      raw.connections_1m_mv.replace(`TO ${DATABASE}.connections_1m AS`, `TO ${DATABASE}.insert_stages_null_1m AS`),
     ],
   };
   /** The variants that fill every rollup, and so must leave the same rows. */

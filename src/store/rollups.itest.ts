@@ -184,3 +184,17 @@ test('DNS rollups count questions and keep timeouts out of the latency', async (
   );
   assert.deepEqual(h[0].q, [1000, 3000]);
 });
+
+test('only the minute view reads the raw connections; the other three read a rollup (sql/0009)', async () => {
+  const rows = await store.query<{ name: string; views: string[] }>(
+    `SELECT name, arraySort(arrayFilter(v -> v LIKE 'connections%', dependencies_table)) AS views
+     FROM system.tables WHERE database = {database:String} AND name IN {names:Array(String)} ORDER BY name`,
+    { database: DATABASE, names: ['connections', 'connections_1m', 'connections_1h', 'connections_workload_1m'] }
+  );
+  assert.deepEqual(rows, [
+    { name: 'connections', views: ['connections_1m_mv'] },
+    { name: 'connections_1h', views: [] },
+    { name: 'connections_1m', views: ['connections_1h_mv', 'connections_workload_1m_mv'] },
+    { name: 'connections_workload_1m', views: ['connections_workload_1h_mv'] },
+  ]);
+});
