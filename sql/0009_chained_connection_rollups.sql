@@ -4,7 +4,7 @@
 -- fleet), the workload minute view the same, and the workload hour view the workload minute
 -- view's output (a few rows per hundred). The rollups hold the same rows: sums of sums, the max of
 -- maxes, and src_node/dst_node blanked for a named deployment as 0004 does on the raw row.
--- Side by side, 9 alternating rounds (bench/insertStages.ts --only views): 6.75 -> 6.20 µs a row
+-- Side by side, 9 alternating rounds (bench/insertStages.ts --only views): 7.05 -> 6.30 µs a row
 -- (docs/BENCHMARKS.md, change 9). MODIFY QUERY swaps each view's source at once: no insert between
 -- the statements loses or doubles a rollup row. The DNS rollups keep reading the raw table.
 
