@@ -3,9 +3,10 @@
  * change 6). The synthetic fleet generator's connection rows (500 pods, 10 minutes), then:
  *
  * - formats: ClickHouse writes the same rows as RowBinary with the labels declared LowCardinality
- *   (change 4's files), as RowBinary with them as String, and as Native with them as String (the
- *   store's encoder now), and the CPU of reading each into a Null table (reading and converting
- *   only) and into `connections` (with its rollup views) is compared;
+ *   (change 4's files), as RowBinary with them as String, as Native with them as String (change 6's
+ *   encoder) and as Native with them as LowCardinality (the encoder since change 10), and the CPU of
+ *   reading each into a Null table (reading and converting only) and into `connections` (with its
+ *   rollup views) is compared;
  * - views: the agent's RowWriter inserts the rows with no rollup view on `connections`, with the four
  *   of the schema (since sql/0009, only the minute view reads the raw table and the other three a
  *   rollup), with all four on the raw table (as sql/0002 and sql/0004 made them), with those split
@@ -126,11 +127,14 @@ async function formats(store: Store, rounds: number): Promise<Medians> {
     `CREATE TABLE IF NOT EXISTS ${DATABASE}.insert_stages_null AS ${DATABASE}.connections ENGINE = Null`
   );
   const columns = columnNames('connections').join(', ');
-  // The labels as String, as the encoder writes them, or as the table's LowCardinality(String),
-  // as change 4's RowBinary files declared them.
-  const asString = nativeStructure('connections');
-  const asTable = columnNames('connections')
-    .map((name) => `${name} ${(tables.connections.columns as Record<string, { type: string }>)[name].type}`)
+  // The labels as the table's LowCardinality(String), as change 4's RowBinary files declared them
+  // and the Native encoder writes them since change 10, or as String, as change 6's encoder did.
+  const asTable = nativeStructure('connections');
+  const asString = columnNames('connections')
+    .map((name) => {
+      const { type } = (tables.connections.columns as Record<string, { type: string }>)[name];
+      return `${name} ${type === 'LowCardinality(String)' ? 'String' : type}`;
+    })
     .join(', ');
   const scratch = mkdtempSync(join(tmpdir(), 'netmon-insert-stages-'));
   const sources: Record<string, string> = {};
@@ -139,6 +143,7 @@ async function formats(store: Store, rounds: number): Promise<Medians> {
       ['RowBinary, labels as LowCardinality', 'RowBinary', asTable],
       ['RowBinary, labels as String', 'RowBinary', asString],
       ['Native, labels as String', 'Native', asString],
+      ['Native, labels as LowCardinality', 'Native', asTable],
     ]) {
       const file = join(scratch, `rows.${Object.keys(sources).length}`);
       const source = `file(${quoteLiteral(file)}, '${format}', ${quoteLiteral(structure)})`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -267,6 +267,34 @@ test('IP text: Native takes what the JSON path takes, with the same bytes, and r
     }
   }
   assert.deepEqual(differences, []);
+});
+
+test('LowCardinality dictionaries of every index width read back as written, into a table of LowCardinality columns', async () => {
+  // 70,000 rows: a has 200 distinct values (UInt8 indexes), b 1,001 with '' (UInt16), c one per row (UInt32).
+  const n = 70_000;
+  const columns = ['a', 'b', 'c'].map((name) => ({ name, type: 'LowCardinality(String)' }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    a: `a${i % 200}`,
+    b: i % 7 === 0 ? '' : `b-é${i % 1000}`,
+    c: `c${i}`,
+  }));
+  const file = join(work, 'dictionaries.native');
+  encoderForColumns('dictionaries', columns)(rows, (chunks) => writeFileSync(file, Buffer.concat(chunks)));
+  await json.command(
+    'CREATE TABLE IF NOT EXISTS default.dictionaries (a LowCardinality(String), b LowCardinality(String), c LowCardinality(String)) ENGINE = MergeTree ORDER BY c'
+  );
+  await json.command(
+    `INSERT INTO default.dictionaries SELECT * FROM file('${file}', 'Native', 'a LowCardinality(String), b LowCardinality(String), c LowCardinality(String)')`
+  );
+  const fingerprint = (from: string) =>
+    json.query<Record<string, string>>(
+      `SELECT count() AS n, uniqExact(a) AS ua, uniqExact(b) AS ub, uniqExact(c) AS uc, sum(cityHash64(a, b, c)) AS h FROM ${from}`
+    );
+  const expected = await fingerprint(
+    `(SELECT concat('a', toString(number % 200)) AS a, if(number % 7 = 0, '', concat('b-é', toString(number % 1000))) AS b, concat('c', toString(number)) AS c FROM numbers(${n}))`
+  );
+  assert.deepEqual(await fingerprint('default.dictionaries'), expected);
+  assert.deepEqual(expected, [{ n: '70000', ua: '200', ub: '1001', uc: '70000', h: expected[0].h }]);
 });
 
 test('a refused insert surfaces as the engine said it, and leaves no scratch file', async () => {

@@ -101,10 +101,10 @@ describe('Native column encodings', () => {
     assert.equal(hex('IPv6', '2001:db8::1'), '20010db8000000000000000000000001');
   });
 
-  it('String and LowCardinality(String): LEB128 length, then UTF-8', () => {
+  it('String: LEB128 length, then UTF-8', () => {
     assert.equal(hex('String', ''), '00');
     assert.equal(hex('String', 'ab'), '026162');
-    assert.equal(hex('LowCardinality(String)', 'é€😀'), '09c3a9e282acf09f9880');
+    assert.equal(hex('String', 'é€😀'), '09c3a9e282acf09f9880');
     assert.equal(hex('String', 'x'.repeat(127)), `7f${'78'.repeat(127)}`);
     assert.equal(hex('String', 'x'.repeat(128)), `8001${'78'.repeat(128)}`);
     assert.equal(hex('String', 'é'.repeat(100)), `c801${'c3a9'.repeat(100)}`);
@@ -116,6 +116,59 @@ describe('Native column encodings', () => {
     const long = 'é'.repeat(100);
     const rows = [{ c: long }, { c: 'a' }, { c: long }, { c: 'a' }];
     assert.equal(encode(rows, columnHex), `c801${'c3a9'.repeat(100)}0161`.repeat(2));
+  });
+
+  it("LowCardinality(String): the batch's dictionary, '' first, then each row's index, as ClickHouse writes it", () => {
+    const encode = encoderForColumns('t', [{ name: 'c', type: 'LowCardinality(String)' }]);
+    // What chDB itself wrote for these values: INSERT INTO FUNCTION file(p, 'Native',
+    // 'c LowCardinality(String)') SELECT arrayJoin(['x', 'yy', 'x', '', 'yy']).
+    assert.equal(
+      encode(
+        ['x', 'yy', 'x', '', 'yy'].map((c) => ({ c })),
+        columnHex
+      ),
+      '0100000000000000' + // keys serialization version: shared dictionaries with additional keys
+        '0006000000000000' + // has additional keys, needs a dictionary update; UInt8 indexes
+        '0300000000000000' +
+        '00' +
+        '0178' +
+        '027979' +
+        '0500000000000000' +
+        '0102010002'
+    );
+    assert.equal(
+      hex('LowCardinality(String)', 'é€😀'),
+      '01000000000000000006000000000000020000000000000000' + '09c3a9e282acf09f9880' + '010000000000000001'
+    );
+  });
+
+  it('LowCardinality(String) indexes widen with the dictionary: UInt8 to 256 keys, UInt16, then UInt32', () => {
+    const encode = encoderForColumns('t', [{ name: 'c', type: 'LowCardinality(String)' }]);
+    const header = (rows: Array<{ c: string }>) =>
+      encode(rows, (chunks) => ({
+        flags: chunks[2].readBigUInt64LE(8),
+        keys: chunks[2].readBigUInt64LE(16),
+        tail: Buffer.from(chunks[4]),
+      }));
+    const distinct = (n: number) => Array.from({ length: n }, (_, i) => ({ c: `k${i}` }));
+    // '' is always key 0, so 255 values make 256 keys.
+    assert.deepEqual(header(distinct(255)).flags, 0x600n);
+    assert.deepEqual(header(distinct(256)).flags, 0x601n);
+    assert.deepEqual(header(distinct(65535)).flags, 0x601n);
+    const wide = header(distinct(65536));
+    assert.deepEqual([wide.flags, wide.keys], [0x602n, 65537n]);
+    assert.equal(wide.tail.length, 8 + 65536 * 4);
+    assert.equal(wide.tail.readUInt32LE(8 + 65535 * 4), 65536);
+  });
+
+  it('LowCardinality(String): a reused encoder starts each batch with a fresh dictionary', () => {
+    const encode = encoderForColumns('t', [{ name: 'c', type: 'LowCardinality(String)', added: true }]);
+    assert.equal(encode([{ c: 'a' }, { c: 'b' }], columnHex).slice(-4), '0102');
+    // A missing value of an added column is '', index 0.
+    assert.equal(
+      encode([{ c: 'b' }, {}], columnHex),
+      '01000000000000000006000000000000020000000000000000' + '0162' + '02000000000000000100'
+    );
   });
 
   it("Array(String): every row's end offset as UInt64, then all the elements", () => {
@@ -138,9 +191,17 @@ describe('Native column encodings', () => {
       { a: 'x', b: 1 },
       { a: 'yz', b: 2 },
     ];
-    // LowCardinality travels as String; the insert converts it to the table's type.
+    const dictionary = '0100000000000000' + '0006000000000000' + '0300000000000000' + '00' + '0178' + '02797a';
     const expected =
-      '0202' + textHex('b') + textHex('UInt8') + '0102' + textHex('a') + textHex('String') + '0178' + '02797a';
+      '0202' +
+      textHex('b') +
+      textHex('UInt8') +
+      '0102' +
+      textHex('a') +
+      textHex('LowCardinality(String)') +
+      dictionary +
+      '0200000000000000' +
+      '0102';
     assert.equal(encode(rows, copy).toString('hex'), expected);
   });
 
@@ -297,7 +358,10 @@ describe('nativeEncoder and nativeStructure', () => {
       );
       assert.doesNotThrow(() => nativeEncoder(table)([], copy));
     }
-    assert.match(nativeStructure('connections'), /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node String, /);
+    assert.match(
+      nativeStructure('connections'),
+      /^ts DateTime64\(3, 'UTC'\), connection_id UInt64, node LowCardinality\(String\), /
+    );
   });
 
   it('a connections row: ts and id are the first two columns, the added columns in place', () => {

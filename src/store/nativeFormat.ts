@@ -4,11 +4,14 @@ import { writeIpv6 } from './ipv6Bytes';
 /**
  * Rows as a ClickHouse Native block, for the embedded store's insert (clientStore.ts): the column
  * count and row count, then each column in schema.ts order as its name, its type and all its values
- * in the type's binary form. LowCardinality columns travel as String: the insert then converts a
- * whole column to the table's dictionary at once, where a LowCardinality value read from a file is
- * added to its dictionary one at a time. Into `connections` with its views, per row: RowBinary with
- * LowCardinality 7.6 µs of chDB's CPU, RowBinary with String 5.3, Native with String 4.9
- * (bench/insertStages.ts; docs/BENCHMARKS.md, change 6). The encoder of a table is compiled once
+ * in the type's binary form. A LowCardinality(String) column travels as one: the batch's own
+ * dictionary, then a small index per row, so chDB maps a few hundred keys into the part's
+ * dictionary instead of hashing every row's label, and the encoder writes an index where it copied
+ * the label's bytes. Into `connections` with its views, per row of chDB's CPU: RowBinary with
+ * LowCardinality 7.0 µs (change 4), RowBinary with String 4.0, Native with String 3.7 (change 6),
+ * Native with LowCardinality 3.3 (bench/insertStages.ts --only formats; docs/BENCHMARKS.md,
+ * change 10). A RowBinary LowCardinality value is added to the dictionary one at a time, which is
+ * why change 4's files cost the most. The encoder of a table is compiled once
  * from its column types. It is strict where the JSON text path was lenient:
  * ClickHouse wraps 300 into a UInt8 as 44 and 2^64 into a UInt64 as 0, and stores a number sent
  * for a String as its text; here each of those throws, naming the table, column, row and value, so
@@ -46,6 +49,8 @@ interface ColumnCodec {
   readonly writeDefault: (out: Output) => void;
   /** Writes into an ArrayOutput. */
   readonly array?: true;
+  /** Writes into a DictionaryOutput. */
+  readonly dictionary?: true;
 }
 
 export interface NativeColumn {
@@ -291,6 +296,84 @@ const writeString: WriteValue = (out, v) => {
 
 const stringCodec: ColumnCodec = { write: writeString, writeDefault: zeros(1) };
 
+/**
+ * A LowCardinality(String) column as Native carries it: the batch's own dictionary ('' first, as
+ * ClickHouse writes it, so a missing value is index 0), then each row's index into it.
+ */
+class DictionaryOutput extends Output {
+  readonly index = new Map<string, number>();
+  indexes = new Uint32Array(4096);
+  rows = 0;
+
+  reset(): void {
+    this.pos = 0;
+    this.rows = 0;
+    this.index.clear();
+    this.index.set('', 0);
+    writeString(this, '');
+  }
+
+  push(key: number): void {
+    if (this.rows === this.indexes.length) {
+      const next = new Uint32Array(this.indexes.length * 2);
+      next.set(this.indexes);
+      this.indexes = next;
+    }
+    this.indexes[this.rows++] = key;
+  }
+}
+
+const lowCardinalityString: ColumnCodec = {
+  write(out, v) {
+    const d = out as DictionaryOutput;
+    let key = d.index.get(v as string);
+    if (key === undefined) {
+      if (typeof v !== 'string') {
+        throw new BadValue('expected a string');
+      }
+      key = d.index.size;
+      d.index.set(v, key);
+      writeString(d, v);
+    }
+    d.push(key);
+  },
+  writeDefault(out) {
+    (out as DictionaryOutput).push(0);
+  },
+  dictionary: true,
+};
+
+/** The serialization prefix, index width and sizes of a DictionaryOutput, then its indexes. */
+function dictionaryChunks(d: DictionaryOutput): Buffer[] {
+  const keys = d.index.size;
+  const width = keys <= 0x100 ? 1 : keys <= 0x10000 ? 2 : 4;
+  const head = new Output(32);
+  writeSafeInt64(head, 1); // SharedDictionariesWithAdditionalKeys
+  // HasAdditionalKeysBit | NeedUpdateDictionary, then the index type (UInt8, UInt16, UInt32).
+  writeSafeInt64(head, 0x600 | (width === 1 ? 0 : width === 2 ? 1 : 2));
+  writeSafeInt64(head, keys);
+  const tail = new Output(8 + d.rows * width);
+  writeSafeInt64(tail, d.rows);
+  const { buf, pos } = tail;
+  const ix = d.indexes;
+  if (width === 1) {
+    for (let i = 0; i < d.rows; i++) {
+      buf[pos + i] = ix[i];
+    }
+  } else if (width === 2) {
+    for (let i = 0; i < d.rows; i++) {
+      buf[pos + 2 * i] = ix[i];
+      buf[pos + 2 * i + 1] = ix[i] >>> 8;
+    }
+  } else {
+    for (let i = 0; i < d.rows; i++) {
+      writeUInt32At(buf, pos + 4 * i, ix[i]);
+    }
+  }
+  tail.pos += d.rows * width;
+  return [head.buf.subarray(0, head.pos), d.buf.subarray(0, d.pos), tail.buf.subarray(0, tail.pos)];
+}
+
 /** An Array column's two parts in Native: each row's end offset (UInt64), then all the elements. */
 class ArrayOutput extends Output {
   readonly offsets = new Output(64);
@@ -337,8 +420,9 @@ function codecFor(type: string): ColumnCodec {
     case 'IPv6':
       return ipv6;
     case 'String':
-    case 'LowCardinality(String)':
       return stringCodec;
+    case 'LowCardinality(String)':
+      return lowCardinalityString;
     case 'Array(String)':
       return arrayOfStrings;
   }
@@ -396,11 +480,6 @@ function stringBytes(text: string): Buffer {
   return out.buf.subarray(0, out.pos);
 }
 
-/** The type a column travels as: LowCardinality is the table's storage, and the insert converts to it. */
-function wireType(type: string): string {
-  return type === 'LowCardinality(String)' ? 'String' : type;
-}
-
 /**
  * Encodes rows as one Native block and hands its bytes to `consume`, whose result it returns, as
  * chunks to write one after another (fs.writevSync). The chunks are the encoder's own buffers,
@@ -427,9 +506,12 @@ export function encoderForColumns(
           throw new BadValue(`missing; expected a value`);
         }
   );
-  const headers = columns.map((c) => Buffer.concat([stringBytes(c.name), stringBytes(wireType(c.type))]));
+  const headers = columns.map((c) => Buffer.concat([stringBytes(c.name), stringBytes(c.type)]));
   const loop = compileRowLoop(columns.map((c) => c.name));
-  const fresh = () => codecs.map((c) => (c.array === true ? new ArrayOutput(4096) : new Output(4096)));
+  const fresh = () =>
+    codecs.map((c) =>
+      c.array === true ? new ArrayOutput(4096) : c.dictionary === true ? new DictionaryOutput(4096) : new Output(4096)
+    );
   let kept: Output[] | undefined;
   return (rows, consume) => {
     // Taken, not shared: a `consume` that encodes again (re-entrant) gets outputs of its own.
@@ -440,6 +522,9 @@ export function encoderForColumns(
       if (out instanceof ArrayOutput) {
         out.offsets.pos = 0;
         out.total = 0;
+      }
+      if (out instanceof DictionaryOutput) {
+        out.reset();
       }
     }
     const at = { row: 0, column: 0 };
@@ -460,6 +545,10 @@ export function encoderForColumns(
       const chunks: Buffer[] = [block.buf.subarray(0, block.pos)];
       outs.forEach((out, k) => {
         chunks.push(headers[k]);
+        if (out instanceof DictionaryOutput) {
+          chunks.push(...dictionaryChunks(out));
+          return;
+        }
         if (out instanceof ArrayOutput) {
           chunks.push(out.offsets.buf.subarray(0, out.offsets.pos));
         }
@@ -494,11 +583,11 @@ export function nativeEncoder<T extends IngestTable>(table: T): NativeEncode<Ing
 
 /**
  * The structure argument of file(..., 'Native', structure) that reads what the encoder wrote:
- * `name Type, ...` in the same order, with the types the block carries (LowCardinality as String).
+ * `name Type, ...` in the same order, with the types the block carries (the table's own).
  * Raw SQL text: quote it as a string literal before use.
  */
 export function nativeStructure(table: IngestTable): string {
   return columnsOf(table)
-    .map((c) => `${c.name} ${wireType(c.type)}`)
+    .map((c) => `${c.name} ${c.type}`)
     .join(', ');
 }
