@@ -29,6 +29,7 @@ import { migrate } from '../src/store/migrate';
 import type { InsertFormat } from '../src/store/clientStore';
 import { openStore } from '../src/store/openStore';
 import type { Store } from '../src/store/store';
+import { truncateAll } from '../src/store/testStore';
 import { median } from './captureReport';
 import { runChildJson } from './childJson';
 import { cpuMsByThread } from './processTree';
@@ -164,20 +165,15 @@ const WARM_UP_ROWS = 100_000;
 /**
  * A running agent's insert path is warm: V8 has compiled the encoder (the first ~40,000 rows a
  * process encodes cost ~3x the rest) and chDB has run the statement before. So the same path inserts
- * a first batch before the measured window, its merges finish, and every table is emptied again.
+ * a first batch before the measured window, its merges finish, and the raw and rollup tables are
+ * emptied again.
  */
 async function warmUp(store: Store, rows: readonly ConnectionRow[]): Promise<void> {
   const writer = new RowWriter({ store, node: 'bench-node', runId: 'warm-up' });
   writer.write('connections', rows.slice(0, WARM_UP_ROWS));
   await writer.flush();
   await waitForMerges(store, MERGE_WAIT_MS, log);
-  const emptied = await store.query<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = {database:String} AND engine LIKE '%MergeTree'`,
-    { database: DATABASE }
-  );
-  for (const { name } of emptied) {
-    await store.command(`TRUNCATE TABLE ${DATABASE}.${name}`);
-  }
+  await truncateAll(store);
 }
 
 /** Child: one measurement of one path on a fresh store. */

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RowWriter } from '../src/agent/writer/rowWriter';
-import { DATABASE, columnNames, tables, type ConnectionRow } from '../src/shared/schema';
+import { DATABASE, columnNames, type ConnectionRow } from '../src/shared/schema';
 import { quoteLiteral } from '../src/shared/sql/escape';
 import { listMigrations, migrate } from '../src/store/migrate';
 import { splitStatements } from '../src/store/migrationText';
@@ -130,12 +130,7 @@ async function formats(store: Store, rounds: number): Promise<Medians> {
   // The labels as the table's LowCardinality(String), as change 4's RowBinary files declared them
   // and the Native encoder writes them since change 10, or as String, as change 6's encoder did.
   const asTable = nativeStructure('connections');
-  const asString = columnNames('connections')
-    .map((name) => {
-      const { type } = (tables.connections.columns as Record<string, { type: string }>)[name];
-      return `${name} ${type === 'LowCardinality(String)' ? 'String' : type}`;
-    })
-    .join(', ');
+  const asString = asTable.replaceAll('LowCardinality(String)', 'String');
   const scratch = mkdtempSync(join(tmpdir(), 'netmon-insert-stages-'));
   const sources: Record<string, string> = {};
   try {

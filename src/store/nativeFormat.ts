@@ -36,6 +36,21 @@ class Output {
       this.buf = next;
     }
   }
+
+  /** Empty again, for the next batch. */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** The column's data as Native carries it. */
+  chunks(): Buffer[] {
+    return [this.buf.subarray(0, this.pos)];
+  }
+
+  /** Memory kept between calls. */
+  retainedBytes(): number {
+    return this.buf.length;
+  }
 }
 
 /** Thrown by a column's writer; the encoder adds the table, column, row and value. */
@@ -47,10 +62,8 @@ interface ColumnCodec {
   readonly write: WriteValue;
   /** Writes the type's default, as ClickHouse stores it for a null in JSON text. */
   readonly writeDefault: (out: Output) => void;
-  /** Writes into an ArrayOutput. */
-  readonly array?: true;
-  /** Writes into a DictionaryOutput. */
-  readonly dictionary?: true;
+  /** The output it writes into, when not a plain Output. */
+  readonly output?: new (bytes: number) => Output;
 }
 
 export interface NativeColumn {
@@ -306,11 +319,46 @@ class DictionaryOutput extends Output {
   rows = 0;
 
   reset(): void {
-    this.pos = 0;
+    super.reset();
     this.rows = 0;
     this.index.clear();
     this.index.set('', 0);
     writeString(this, '');
+  }
+
+  /** The serialization prefix, index type and sizes, the dictionary, then the indexes. */
+  chunks(): Buffer[] {
+    const keys = this.index.size;
+    const indexType = keys <= 0x100 ? 0 : keys <= 0x10000 ? 1 : 2; // UInt8, UInt16, UInt32
+    const width = 1 << indexType;
+    const head = new Output(32);
+    writeSafeInt64(head, 1); // SharedDictionariesWithAdditionalKeys
+    writeSafeInt64(head, 0x600 | indexType); // HasAdditionalKeysBit | NeedUpdateDictionary
+    writeSafeInt64(head, keys);
+    const tail = new Output(8 + this.rows * width);
+    writeSafeInt64(tail, this.rows);
+    const { buf, pos } = tail;
+    const ix = this.indexes;
+    if (width === 1) {
+      for (let i = 0; i < this.rows; i++) {
+        buf[pos + i] = ix[i];
+      }
+    } else if (width === 2) {
+      for (let i = 0; i < this.rows; i++) {
+        buf[pos + 2 * i] = ix[i];
+        buf[pos + 2 * i + 1] = ix[i] >>> 8;
+      }
+    } else {
+      for (let i = 0; i < this.rows; i++) {
+        writeUInt32At(buf, pos + 4 * i, ix[i]);
+      }
+    }
+    tail.pos += this.rows * width;
+    return [head.buf.subarray(0, head.pos), ...super.chunks(), tail.buf.subarray(0, tail.pos)];
+  }
+
+  retainedBytes(): number {
+    return super.retainedBytes() + this.indexes.byteLength;
   }
 
   push(key: number): void {
@@ -340,44 +388,27 @@ const lowCardinalityString: ColumnCodec = {
   writeDefault(out) {
     (out as DictionaryOutput).push(0);
   },
-  dictionary: true,
+  output: DictionaryOutput,
 };
-
-/** The serialization prefix, index width and sizes of a DictionaryOutput, then its indexes. */
-function dictionaryChunks(d: DictionaryOutput): Buffer[] {
-  const keys = d.index.size;
-  const width = keys <= 0x100 ? 1 : keys <= 0x10000 ? 2 : 4;
-  const head = new Output(32);
-  writeSafeInt64(head, 1); // SharedDictionariesWithAdditionalKeys
-  // HasAdditionalKeysBit | NeedUpdateDictionary, then the index type (UInt8, UInt16, UInt32).
-  writeSafeInt64(head, 0x600 | (width === 1 ? 0 : width === 2 ? 1 : 2));
-  writeSafeInt64(head, keys);
-  const tail = new Output(8 + d.rows * width);
-  writeSafeInt64(tail, d.rows);
-  const { buf, pos } = tail;
-  const ix = d.indexes;
-  if (width === 1) {
-    for (let i = 0; i < d.rows; i++) {
-      buf[pos + i] = ix[i];
-    }
-  } else if (width === 2) {
-    for (let i = 0; i < d.rows; i++) {
-      buf[pos + 2 * i] = ix[i];
-      buf[pos + 2 * i + 1] = ix[i] >>> 8;
-    }
-  } else {
-    for (let i = 0; i < d.rows; i++) {
-      writeUInt32At(buf, pos + 4 * i, ix[i]);
-    }
-  }
-  tail.pos += d.rows * width;
-  return [head.buf.subarray(0, head.pos), d.buf.subarray(0, d.pos), tail.buf.subarray(0, tail.pos)];
-}
 
 /** An Array column's two parts in Native: each row's end offset (UInt64), then all the elements. */
 class ArrayOutput extends Output {
   readonly offsets = new Output(64);
   total = 0;
+
+  reset(): void {
+    super.reset();
+    this.offsets.reset();
+    this.total = 0;
+  }
+
+  chunks(): Buffer[] {
+    return [...this.offsets.chunks(), ...super.chunks()];
+  }
+
+  retainedBytes(): number {
+    return super.retainedBytes() + this.offsets.retainedBytes();
+  }
 }
 
 const arrayOfStrings: ColumnCodec = {
@@ -399,7 +430,7 @@ const arrayOfStrings: ColumnCodec = {
     const array = out as ArrayOutput;
     writeSafeInt64(array.offsets, array.total);
   },
-  array: true,
+  output: ArrayOutput,
 };
 
 /** The codec of one column type; a type the ingest tables do not use is refused here, at compile time. */
@@ -508,24 +539,14 @@ export function encoderForColumns(
   );
   const headers = columns.map((c) => Buffer.concat([stringBytes(c.name), stringBytes(c.type)]));
   const loop = compileRowLoop(columns.map((c) => c.name));
-  const fresh = () =>
-    codecs.map((c) =>
-      c.array === true ? new ArrayOutput(4096) : c.dictionary === true ? new DictionaryOutput(4096) : new Output(4096)
-    );
+  const fresh = () => codecs.map((c) => new (c.output ?? Output)(4096));
   let kept: Output[] | undefined;
   return (rows, consume) => {
     // Taken, not shared: a `consume` that encodes again (re-entrant) gets outputs of its own.
     const outs = kept ?? fresh();
     kept = undefined;
     for (const out of outs) {
-      out.pos = 0;
-      if (out instanceof ArrayOutput) {
-        out.offsets.pos = 0;
-        out.total = 0;
-      }
-      if (out instanceof DictionaryOutput) {
-        out.reset();
-      }
+      out.reset();
     }
     const at = { row: 0, column: 0 };
     try {
@@ -544,20 +565,12 @@ export function encoderForColumns(
       writeVarUInt(block, rows.length);
       const chunks: Buffer[] = [block.buf.subarray(0, block.pos)];
       outs.forEach((out, k) => {
-        chunks.push(headers[k]);
-        if (out instanceof DictionaryOutput) {
-          chunks.push(...dictionaryChunks(out));
-          return;
-        }
-        if (out instanceof ArrayOutput) {
-          chunks.push(out.offsets.buf.subarray(0, out.offsets.pos));
-        }
-        chunks.push(out.buf.subarray(0, out.pos));
+        chunks.push(headers[k], ...out.chunks());
       });
       return consume(chunks);
     } finally {
       // Back for the next call, a refused batch's included.
-      if (outs.every((out) => out.buf.length <= KEEP_BUFFER_MAX_BYTES)) {
+      if (outs.every((out) => out.retainedBytes() <= KEEP_BUFFER_MAX_BYTES)) {
         kept = outs;
       }
     }
