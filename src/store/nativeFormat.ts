@@ -318,7 +318,7 @@ class DictionaryOutput extends Output {
   indexes = new Uint32Array(4096);
   rows = 0;
 
-  reset(): void {
+  override reset(): void {
     super.reset();
     this.rows = 0;
     this.index.clear();
@@ -327,7 +327,7 @@ class DictionaryOutput extends Output {
   }
 
   /** The serialization prefix, index type and sizes, the dictionary, then the indexes. */
-  chunks(): Buffer[] {
+  override chunks(): Buffer[] {
     const keys = this.index.size;
     const indexType = keys <= 0x100 ? 0 : keys <= 0x10000 ? 1 : 2; // UInt8, UInt16, UInt32
     const width = 1 << indexType;
@@ -357,7 +357,7 @@ class DictionaryOutput extends Output {
     return [head.buf.subarray(0, head.pos), ...super.chunks(), tail.buf.subarray(0, tail.pos)];
   }
 
-  retainedBytes(): number {
+  override retainedBytes(): number {
     return super.retainedBytes() + this.indexes.byteLength;
   }
 
@@ -396,17 +396,17 @@ class ArrayOutput extends Output {
   readonly offsets = new Output(64);
   total = 0;
 
-  reset(): void {
+  override reset(): void {
     super.reset();
     this.offsets.reset();
     this.total = 0;
   }
 
-  chunks(): Buffer[] {
+  override chunks(): Buffer[] {
     return [...this.offsets.chunks(), ...super.chunks()];
   }
 
-  retainedBytes(): number {
+  override retainedBytes(): number {
     return super.retainedBytes() + this.offsets.retainedBytes();
   }
 }
