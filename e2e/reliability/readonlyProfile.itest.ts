@@ -104,3 +104,11 @@ test(
     await writer.close();
   }
 );
+
+test("the writer profile inserts with optimize_on_insert = 0, as the agent's store does (clientStore.ts)", () => {
+  const settings = profileSettings(
+    readFileSync(join(REPO_ROOT, 'deploy/clickhouse/users.d/netmon.xml'), 'utf8'),
+    'netmon_writer'
+  );
+  assert.equal(settings.optimize_on_insert, 0, JSON.stringify(settings));
+});

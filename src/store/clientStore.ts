@@ -28,6 +28,20 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
 }
 
 /**
+ * Every insert's settings: the dedup ones, and optimize_on_insert = 0. With it on (the default),
+ * each rollup part is sorted and merged by its key once more as it is written, as a background
+ * merge would; but every rollup's view groups by exactly its table's sorting key, so each view's
+ * block already holds one row per key and that pass finds nothing to merge
+ * (rollupParts.itest.ts holds the views to this). The raw tables are plain MergeTree, which it does
+ * not touch. Off, 500k rows into the embedded store cost ~11 % less CPU (docs/BENCHMARKS.md,
+ * change 12). The writer profile in deploy/clickhouse/users.d/netmon.xml sets the same for Vector's
+ * inserts, whose sink cannot send settings.
+ */
+function insertSettings(token: string | undefined): ClickHouseSettings {
+  return { ...dedupSettings(token), optimize_on_insert: 0 };
+}
+
+/**
  * How rows reach the engine. 'Native' (the embedded store, set by openStore): the batch is encoded
  * as a Native block (nativeFormat.ts) into a scratch file, and chDB runs
  * `INSERT INTO t (cols) SELECT * FROM file(path, 'Native', structure)`. chDB's client
@@ -120,7 +134,7 @@ function nativeInserter(client: ClickHouseClient, scratchParent: string) {
         // The same dedup settings as the JSON path, applied the same way (chDB: SETs before the statement).
         await client.command({
           query: `INSERT INTO ${DATABASE}.${table} (${columns}) SELECT * FROM ${source}`,
-          clickhouse_settings: dedupSettings(dedupToken),
+          clickhouse_settings: insertSettings(dedupToken),
         });
       } finally {
         await unlink(file).catch(() => undefined);
@@ -187,7 +201,7 @@ export function storeFromClient(
         columns: columnNames(table) as [string, ...string[]],
         values: insertValues(table, rows),
         format: 'JSONCompactEachRow',
-        clickhouse_settings: dedupSettings(dedupToken),
+        clickhouse_settings: insertSettings(dedupToken),
       });
     },
 
