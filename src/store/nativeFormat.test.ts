@@ -51,13 +51,24 @@ describe('Native column encodings', () => {
     assert.equal(hex('UInt64', '007'), '0700000000000000');
   });
 
-  it('UInt64 decimal strings of 16 to 20 digits: the same bytes as BigInt gives, and 2^64 and up refused', () => {
-    // A fixed-step walk over the range, with the edges: the limb arithmetic against BigInt's own.
+  it('UInt64 decimal strings of 1 to 20 digits: the same bytes as BigInt gives, and 2^64 and up refused', () => {
+    // Fixed-step walks over the range, with the edges: the split arithmetic against BigInt's own.
     const values = [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 10n ** 19n, 10n ** 15n, 2n ** 64n - 2n ** 32n];
     for (let v = 10n ** 15n; v < 2n ** 64n; v += 17_592_186_044_417n * 7919n) {
       values.push(v);
     }
-    for (const v of values) {
+    for (let digits = 1; digits <= 20; digits++) {
+      const low = 10n ** BigInt(digits - 1);
+      for (const v of [low, 10n * low - 1n, (low * 37n) / 10n + 123_456_789n]) {
+        values.push(v < 2n ** 64n ? v : 2n ** 64n - 1n);
+      }
+    }
+    for (let v = 0n; v < 10n ** 12n; v += 65_537n * 9_973n) {
+      values.push(v, v + 2n ** 32n, v * 4_294_967_311n);
+    }
+    const inRange = values.filter((v) => v < 2n ** 64n);
+    assert.ok(inRange.length > 2000, String(inRange.length));
+    for (const v of inRange) {
       const expected = Buffer.alloc(8);
       expected.writeBigUInt64LE(v);
       assert.equal(hex('UInt64', v.toString()), expected.toString('hex'), v.toString());
@@ -69,6 +80,9 @@ describe('Native column encodings', () => {
       '36893488147419103232',
     ]) {
       assert.match(refusal('UInt64', text), /expected at most 2\^64-1/, text);
+    }
+    for (const text of ['', '12a', '-1', ' 1', '1.0', '１', '123456789012345678901', '1e5', '0x10']) {
+      assert.match(refusal('UInt64', text), /expected a whole number, or a decimal string/, JSON.stringify(text));
     }
   });
 
