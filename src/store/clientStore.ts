@@ -33,8 +33,8 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
  * merge would; but every rollup's view groups by exactly its table's sorting key, so each view's
  * block already holds one row per key and that pass finds nothing to merge
  * (rollupParts.itest.ts holds the views to this). The raw tables are plain MergeTree, which it does
- * not touch. Off, 500k rows into the embedded store cost ~11 % less CPU (docs/BENCHMARKS.md,
- * change 12). The writer profile in deploy/clickhouse/users.d/netmon.xml sets the same for Vector's
+ * not touch. Off, a long-lived embedded store took ~9 % less CPU a row; the benchmark's fresh
+ * store showed no difference (docs/BENCHMARKS.md, change 12). The writer profile in deploy/clickhouse/users.d/netmon.xml sets the same for Vector's
  * inserts, whose sink cannot send settings.
  */
 function insertSettings(token: string | undefined): ClickHouseSettings {
@@ -131,7 +131,7 @@ function nativeInserter(client: ClickHouseClient, scratchParent: string) {
         });
         const columns = columnNames(table).join(', ');
         const source = `file(${quoteLiteral(file)}, 'Native', ${quoteLiteral(nativeStructure(table))})`;
-        // The same dedup settings as the JSON path, applied the same way (chDB: SETs before the statement).
+        // The same insert settings as the JSON path, applied the same way (chDB: SETs before the statement).
         await client.command({
           query: `INSERT INTO ${DATABASE}.${table} (${columns}) SELECT * FROM ${source}`,
           clickhouse_settings: insertSettings(dedupToken),

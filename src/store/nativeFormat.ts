@@ -325,6 +325,9 @@ class DictionaryOutput extends Output {
   readonly index = new Map<string, number>();
   indexes = new Uint32Array(4096);
   rows = 0;
+  /** The prefix and the index bytes of chunks(), kept like the dictionary's own bytes between batches. */
+  private readonly head = new Output(32);
+  private readonly tail = new Output(4096);
 
   override reset(): void {
     super.reset();
@@ -339,11 +342,13 @@ class DictionaryOutput extends Output {
     const keys = this.index.size;
     const indexType = keys <= 0x100 ? 0 : keys <= 0x10000 ? 1 : 2; // UInt8, UInt16, UInt32
     const width = 1 << indexType;
-    const head = new Output(32);
+    const { head, tail } = this;
+    head.reset();
     writeSafeInt64(head, 1); // SharedDictionariesWithAdditionalKeys
     writeSafeInt64(head, 0x600 | indexType); // HasAdditionalKeysBit | NeedUpdateDictionary
     writeSafeInt64(head, keys);
-    const tail = new Output(8 + this.rows * width);
+    tail.reset();
+    tail.ensure(8 + this.rows * width);
     writeSafeInt64(tail, this.rows);
     const { buf, pos } = tail;
     const ix = this.indexes;
@@ -365,7 +370,7 @@ class DictionaryOutput extends Output {
   }
 
   override retainedBytes(): number {
-    return super.retainedBytes() + this.indexes.byteLength;
+    return super.retainedBytes() + this.indexes.byteLength + this.tail.retainedBytes();
   }
 
   push(key: number): void {
