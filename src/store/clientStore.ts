@@ -34,8 +34,9 @@ function dedupSettings(token: string | undefined): ClickHouseSettings {
  * block already holds one row per key and that pass finds nothing to merge
  * (rollupParts.itest.ts holds the views to this). The raw tables are plain MergeTree, which it does
  * not touch. Off, a long-lived embedded store took ~9 % less CPU a row; the benchmark's fresh
- * store showed no difference (docs/BENCHMARKS.md, change 12). The writer profile in deploy/clickhouse/users.d/netmon.xml sets the same for Vector's
- * inserts, whose sink cannot send settings.
+ * store showed no difference (docs/BENCHMARKS.md, change 12). The writer profile in
+ * deploy/clickhouse/users.d/netmon.xml sets the same for Vector's inserts, whose sink cannot send
+ * settings.
  */
 function insertSettings(token: string | undefined): ClickHouseSettings {
   return { ...dedupSettings(token), optimize_on_insert: 0 };

@@ -117,8 +117,9 @@ const UINT64_TEXT = /^[0-9]{1,20}$/;
  * BigInt (which allocated per row and cost the encoder its GC pauses). The digits before the last
  * nine and the last nine are each exact doubles (hi < 10^11), and hi * 10^9 + lo is put together
  * from pieces that stay exact. False when the text is not 1 to 20 digits or passes 2^64-1. Every
- * connections row has a 16 to 20 digit connection_id: the regex test and four-limb loop this
- * replaced cost ~0.3 µs a row of the encoder's ~1.25 (docs/BENCHMARKS.md, change 13).
+ * connections row has a 16 to 20 digit connection_id, ~0.33 µs a row of the encoder's ~1.3 through
+ * the regex test and four-limb loop this replaced; the encoder now takes ~1.15 (docs/BENCHMARKS.md,
+ * change 13).
  */
 function writeDecimalUInt64(out: Output, text: string): boolean {
   const n = text.length;
@@ -142,7 +143,8 @@ function writeDecimalUInt64(out: Output, text: string): boolean {
     }
     lo = lo * 10 + d;
   }
-  // hi * 10^9 * 2^16 split as a * 2^16 + b, then a split at 2^16 again; each product below 2^53.
+  // hi = hiHigh * 2^16 + the rest, so hi * 10^9 + lo = a * 2^16 + b; then a = aHigh * 2^16 + the
+  // rest, so the value is aHigh * 2^32 + c. Every product and sum stays below 2^53.
   const hiHigh = Math.floor(hi / 0x10000);
   const a = hiHigh * 1e9;
   const b = (hi - hiHigh * 0x10000) * 1e9 + lo;
@@ -281,10 +283,11 @@ function writeVarUInt(out: Output, n: number): void {
 }
 
 /**
- * No cache of encoded labels, though they repeat in every row: a Map lookup hashes and compares the
- * string and then copies its bytes, where this loop reads it once. Measured on 200k connections
- * rows (strings fresh from JSON.parse, as from the spool), the whole row encoded, medians of three
- * runs: 3.4 µs a row this way; with a bounded Map cache 3.8 copying by loop, 5.4 by Buffer.copy.
+ * A String value's bytes, copied every time: no cache of encoded strings. The values that repeat,
+ * the labels, are LowCardinality dictionaries since change 10 (DictionaryOutput below); plain
+ * String columns (metadata ids, DNS answers) seldom repeat within a batch. When the labels were
+ * String too, a bounded Map cache measured slower than this loop: 3.8 µs a row (5.4 by
+ * Buffer.copy) against 3.4, on 200k connections rows fresh from JSON.parse, medians of three runs.
  */
 const writeString: WriteValue = (out, v) => {
   if (typeof v !== 'string') {
