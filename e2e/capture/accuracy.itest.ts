@@ -214,12 +214,15 @@ test(
         const spanMs = x.endedAtMs - establishedMs;
         assert.ok(spanMs >= PACED_MS - 100, `${label(x)} lasted only ${spanMs} ms`);
         assert.ok(rs.length >= Math.floor(spanMs / intervalMs), `${label(x)}: ${rs.length} rows over ${spanMs} ms`);
-        // Flush rows come a reorder window (500 ms) after the flush; ts is the flush itself.
+        // Flush rows come a reorder window (500 ms) after the flush; ts is the flush itself. A flush
+        // waits a second while bpftrace's output is behind (connections.bt @late_ticks), which a
+        // loaded CI machine can cause; the agent counts those seconds, and only those widen a gap.
+        const maxGapMs = intervalMs + 250 + summary.lateTicks * intervalMs;
         const times = [establishedMs, ...rs.map((r) => r.tsMs)];
         for (let i = 1; i < times.length; i++) {
           assert.ok(
-            times[i] - times[i - 1] <= intervalMs + 250,
-            `${label(x)}: ${times[i] - times[i - 1]} ms without a row at ${i}`
+            times[i] - times[i - 1] <= maxGapMs,
+            `${label(x)}: ${times[i] - times[i - 1]} ms without a row at ${i} (late ticks: ${summary.lateTicks})`
           );
         }
         const moved = x.side === 'client' ? (r: StoredConnection) => r.bytes_tx : (r: StoredConnection) => r.bytes_rx;

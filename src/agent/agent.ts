@@ -102,6 +102,8 @@ export interface AgentSummary {
   rowsWritten: number;
   rowsDropped: number;
   intervals: number;
+  /** Seconds whose tick or flush waited for bpftrace's output to catch up: each delays a flush a second. */
+  lateTicks: number;
 }
 
 export interface Agent {
@@ -367,7 +369,12 @@ class AgentLoop implements Agent {
     await this.interval(true);
     this.marker?.clear();
     const w = this.parts.writer.stats();
-    return { rowsWritten: w.sent, rowsDropped: w.dropped, intervals: this.intervals };
+    return {
+      rowsWritten: w.sent,
+      rowsDropped: w.dropped,
+      intervals: this.intervals,
+      lateTicks: this.parts.pipeline.stats().lateTicks,
+    };
   }
 
   /** Replaces the pending write's time. */
