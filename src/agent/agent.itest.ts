@@ -129,11 +129,9 @@ test(
       `SELECT (SELECT count() FROM ${DATABASE}.connections) + (SELECT count() FROM ${DATABASE}.dns_queries) +
               (SELECT count() FROM ${DATABASE}.agent_health) AS n`
     );
-    assert.deepEqual(
-      { ...summary, lateTicks: undefined },
-      { rowsWritten: Number(stored.n), rowsDropped: 0, intervals: Number(health.rows), lateTicks: undefined }
-    );
-    assert.ok(Number.isSafeInteger(summary.lateTicks) && summary.lateTicks >= 0, String(summary.lateTicks));
+    const { lateTicks, ...counts } = summary;
+    assert.deepEqual(counts, { rowsWritten: Number(stored.n), rowsDropped: 0, intervals: Number(health.rows) });
+    assert.ok(Number.isSafeInteger(lateTicks) && lateTicks >= 0, String(lateTicks));
     assert.equal(reports.length, Number(health.rows));
     assert.equal(agent.status(), reports.at(-1));
     assert.ok(reports.every((r) => r.probesAttached === PROBES && r.probesExpected === PROBES));
