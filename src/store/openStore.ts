@@ -1,3 +1,5 @@
+// First: it sets chDB's allocator options, which chDB reads once, when 'chdb' loads below.
+import './chdbAllocator';
 import { constants, accessSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
