@@ -5,7 +5,7 @@
  * 'chdb' is: openStore.ts imports it first. Into `connections` with its rollup views, 16
  * alternating pairs of `bench/ingest.ts --measure batched` gave 177,018 -> 198,808 and 170,233 ->
  * 195,387 rows/s per core (medians; higher in 13 of 16), with ~6x fewer page faults per row, for
- * ~30 MB more RSS (docs/BENCHMARKS.md, change 14). The kernel decides: with THP "never" the advice
+ * ~35 MiB more RSS (docs/BENCHMARKS.md, change 14). The kernel decides: with THP "never" the advice
  * does nothing, and with "always" chDB already had huge pages. JE_MALLOC_CONF=thp:default turns
  * the advice off (any value set by the user is left as it is).
  */
