@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,12 +12,12 @@ import { test } from 'node:test';
  * none, so without the advice it stays 0). Fails when openStore loads chdb before chdbAllocator.
  */
 const CHILD = `
-const { mkdtempSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const { openStore } = require(${JSON.stringify(join(__dirname, 'openStore'))});
 (async () => {
   const store = await openStore({ dataDir: process.argv[1] });
   await store.query('SELECT count() AS n FROM (SELECT number % 3000000 AS k, count() FROM numbers(12000000) GROUP BY k)');
-  const smaps = require('node:fs').readFileSync('/proc/self/smaps_rollup', 'utf8');
+  const smaps = readFileSync('/proc/self/smaps_rollup', 'utf8');
   const huge = Number(/AnonHugePages:\\s+(\\d+)/.exec(smaps)?.[1] ?? 'NaN');
   await store.close();
   process.stdout.write(JSON.stringify({ conf: process.env.JE_MALLOC_CONF ?? null, hugeKb: huge }));
@@ -33,7 +33,7 @@ function thpMode(): string {
 }
 
 function run(env: Record<string, string | undefined>): { conf: string | null; hugeKb: number } {
-  const dir = join(tmpdir(), `netmon-thp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const dir = mkdtempSync(join(tmpdir(), 'netmon-thp-'));
   try {
     const childEnv = { ...process.env, ...env };
     for (const [k, v] of Object.entries(env)) {

@@ -7,6 +7,8 @@
  * numbers are in clientStore.ts.
  * Run: `node --import tsx src/store/insertFormat.bench.ts [rows] [rounds]`
  */
+// First, as in openStore.ts: chDB's allocator options are read once, when 'chdb' loads.
+import './chdbAllocator';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
