@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection } from '../../src/store/chdbConnection';
 import { assertBpftraceAvailable, skipWithoutBpftrace } from '../../src/agent/bpftrace/bpftraceTestEnvironment';
 import { DATABASE } from '../../src/shared/schema';
 import { openStore } from '../../src/store/openStore';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection } from '../../src/store/chdbConnection';
 import { DATABASE, tables } from '../../src/shared/schema';
 import { migrate } from '../../src/store/migrate';
 import { openStore } from '../../src/store/openStore';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection } from '../../src/store/chdbConnection';
 import { DATABASE } from '../../src/shared/schema';
 import { openStore } from '../../src/store/openStore';
 import type { Store } from '../../src/store/store';

@@ -7,14 +7,12 @@
  * numbers are in clientStore.ts.
  * Run: `node --import tsx src/store/insertFormat.bench.ts [rows] [rounds]`
  */
-// First, as in openStore.ts: chDB's allocator options are read once, when 'chdb' loads.
-import './chdbAllocator';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection } from './chdbConnection';
 import { median } from '../../bench/captureReport';
 import { columnNames, type ConnectionRow } from '../shared/schema';
 import { migrate } from './migrate';

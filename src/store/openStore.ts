@@ -1,9 +1,7 @@
-// First: it sets chDB's allocator options, which chDB reads once, when 'chdb' loads below.
-import './chdbAllocator';
 import { constants, accessSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection } from './chdbConnection';
 import { ensureDir } from './ensureDir';
 import { storeFromClient, type InsertFormat } from './clientStore';
 import type { Store } from './store';
